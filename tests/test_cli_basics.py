@@ -1,0 +1,69 @@
+"""The CLI as a user meets it: one-line errors, non-zero exits, no tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m wedsync_analytics ARGS` in a subprocess."""
+    full_env = dict(os.environ)
+    full_env.pop("WEDSYNC_DSN", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "wedsync_analytics", *args],
+        capture_output=True, text=True, env=full_env, timeout=120, check=False,
+    )
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """A failed run printed one error line with every fragment, and no traceback."""
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_unreachable_server_is_one_line() -> None:
+    done = run_cli("migrate", "--dsn", "postgresql://nobody@127.0.0.1:1/none")
+    assert_one_line_error(done, "cannot connect", "WEDSYNC_DSN")
+
+
+def test_malformed_dsn_is_one_line() -> None:
+    done = run_cli("migrate", "--list", env={"WEDSYNC_DSN": "host=127.0.0.1 bogus_option=1"})
+    assert_one_line_error(done, "invalid DSN")
+
+
+def test_unknown_option_exits_with_usage_error() -> None:
+    done = run_cli("migrate", "--no-such-option")
+    assert done.returncode == 2
+    assert "No such option" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [("migrate", "--list"), ("migrate",)])
+def test_migrate_against_dsn(db_dsn: str, args: tuple[str, ...]) -> None:
+    done = run_cli(*args, "--dsn", db_dsn)
+    assert done.returncode == 0, done.stderr
+    if "--list" in args:
+        assert "pending" not in done.stdout
+        assert "applied" in done.stdout
+    else:
+        assert "nothing to apply" in done.stdout
+
+
+def test_db_url_names_the_configured_port() -> None:
+    done = run_cli("db", "url", env={"WEDSYNC_PG_PORT": "55555"})
+    assert done.returncode == 0
+    assert done.stdout.strip() == "postgresql://postgres@127.0.0.1:55555/wedsync"
+
+
+def test_bad_port_setting_is_one_line() -> None:
+    done = run_cli("db", "status", env={"WEDSYNC_PG_PORT": "abc"})
+    assert_one_line_error(done, "WEDSYNC_PG_PORT")
