@@ -42,8 +42,12 @@ def pg_admin_dsn() -> Iterator[str]:
     server = EmbeddedServer(
         home=home / "server",
         port=free_port(),
-        extra_settings=(("fsync", "off"), ("synchronous_commit", "off"),
-                        ("full_page_writes", "off"), ("max_connections", "200")),
+        extra_settings=(
+            ("fsync", "off"),
+            ("synchronous_commit", "off"),
+            ("full_page_writes", "off"),
+            ("max_connections", "200"),
+        ),
     )
     server.start()
     try:
@@ -56,7 +60,9 @@ def pg_admin_dsn() -> Iterator[str]:
 def create_database(admin_dsn: str, name: str, template: str | None = None) -> str:
     """Create database `name` (optionally from a template) and return its URL."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         if template:
             conn.execute(
                 sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
@@ -71,7 +77,9 @@ def create_database(admin_dsn: str, name: str, template: str | None = None) -> s
 def drop_database(admin_dsn: str, name: str) -> None:
     """Drop database `name`, disconnecting any session still on it."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")

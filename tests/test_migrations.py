@@ -39,7 +39,9 @@ def migrations_dir(tmp_path: Path) -> Path:
 
 def test_fresh_apply_then_rerun_is_a_noop(empty_db_dsn: str, migrations_dir: Path) -> None:
     assert apply_migrations(empty_db_dsn, migrations_dir) == [
-        "0001_create", "0002_fill", "0003_index"
+        "0001_create",
+        "0002_fill",
+        "0003_index",
     ]
     assert apply_migrations(empty_db_dsn, migrations_dir) == []
     with psycopg.connect(empty_db_dsn) as conn:
@@ -98,7 +100,7 @@ def test_status_lists_applied_and_pending(empty_db_dsn: str, migrations_dir: Pat
 
 def test_bad_file_names_are_refused(tmp_path: Path) -> None:
     _write(tmp_path, "1_create.sql", "SELECT 1;\n")
-    with pytest.raises(UserError, match="NNNN_name.sql"):
+    with pytest.raises(UserError, match=r"NNNN_name\.sql"):
         load_migrations(tmp_path)
 
 

@@ -111,7 +111,7 @@ class EmbeddedServer:
             entry = _ensure_service_user()
             kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
             env["HOME"] = str(self.home)
-        return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        return subprocess.run(  # type: ignore[call-overload]
             [str(_bin_dir() / program), *args],
             env=env,
             text=True,
@@ -147,20 +147,36 @@ class EmbeddedServer:
         if not self.initialised():
             done = self._run(
                 "initdb",
-                ["-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
-                 "--encoding=UTF8", "--locale=C"],
+                [
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                ],
             )
             if done.returncode != 0:
                 raise UserError(f"initdb failed in {self.data_dir}: {done.stderr.strip()}")
         if self.running():
             return False
-        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1",
-                   f"-k {self.socket_dir}"]
+        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.socket_dir}"]
         options += [f"-c {name}={value}" for name, value in self.extra_settings]
         done = self._run(
             "pg_ctl",
-            ["-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
-             "-o", " ".join(options), "start"],
+            [
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                " ".join(options),
+                "start",
+            ],
         )
         if done.returncode != 0:
             tail = self.log_file.read_text(errors="replace").strip().splitlines()[-3:]
