@@ -1,4 +1,4 @@
-"""Shared fixtures for `tests/` and `benchmarks/`: one real PostgreSQL per session, a migrated template.
+"""Fixtures shared by `tests/` and `benchmarks/`: one real PostgreSQL per session, a template.
 
 Without `WEDSYNC_DSN` the session starts a throwaway embedded server (own data
 directory, free port, fsync off) and destroys it at the end, so nothing is left
