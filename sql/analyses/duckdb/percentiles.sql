@@ -1,0 +1,20 @@
+-- Performance percentiles: see sql/analyses/postgres/percentiles.sql.
+-- DECIMAL is cast to DOUBLE first (quantile_cont on DECIMAL returns a rounded DECIMAL).
+WITH g AS (
+  SELECT
+    CAST(service_name AS VARCHAR)                                AS service_name,
+    CAST(metric_type AS VARCHAR)                                 AS metric_type,
+    date_trunc('hour', "timestamp")                              AS time_bucket,
+    count(*)                                                     AS sample_count,
+    quantile_cont(CAST(metric_value AS DOUBLE), [0.50, 0.90, 0.95, 0.99]) AS q,
+    avg(CAST(metric_value AS DOUBLE))                            AS avg_value,
+    CAST(max(metric_value) AS DOUBLE)                            AS max_value
+  FROM performance_metrics
+  WHERE "timestamp" >= CAST($as_of AS TIMESTAMPTZ) - to_hours(CAST($hours AS INTEGER))
+    AND "timestamp" <  CAST($as_of AS TIMESTAMPTZ)
+  GROUP BY 1, 2, 3
+)
+SELECT service_name, metric_type, time_bucket, sample_count,
+       q[1] AS p50, q[2] AS p90, q[3] AS p95, q[4] AS p99, avg_value, max_value
+FROM g
+ORDER BY time_bucket DESC, service_name, metric_type

@@ -1,0 +1,1 @@
+"""Polars (lazy) implementations, one module per analysis, each `build(tables, params)`."""

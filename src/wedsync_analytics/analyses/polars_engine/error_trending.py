@@ -1,0 +1,37 @@
+"""Error trending per UTC hour, error type and severity (the spec's view)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from wedsync_analytics.analyses.params import Params
+from wedsync_analytics.analyses.polars_engine._common import (
+    between,
+    count_distinct,
+    days,
+    json_flag,
+    utc_midnight,
+)
+
+TABLES = ("error_reports",)
+
+
+def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
+    start = utc_midnight(p.as_of) - days(p.days)
+    return (
+        tables["error_reports"]
+        .filter(between("created_at", start, p.as_of))
+        .group_by(
+            pl.col("created_at").dt.truncate("1h").alias("time_bucket"),
+            pl.col("created_at").dt.weekday().cast(pl.Int32).alias("weekday"),  # ISO, UTC
+            pl.col("error_type").cast(pl.String),
+            pl.col("severity").cast(pl.String),
+        )
+        .agg(
+            pl.len().alias("error_count"),
+            count_distinct("correlation_id").alias("unique_correlations"),
+            count_distinct("incident_id").alias("unique_incidents"),
+            pl.col("occurrence_count").cast(pl.Float64).mean().alias("avg_occurrence_per_error"),
+            json_flag("wedding_context", "is_weekend").sum().alias("weekend_errors"),
+        )
+    )

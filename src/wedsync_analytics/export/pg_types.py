@@ -1,0 +1,205 @@
+"""How each PostgreSQL column type travels into Parquet (via Polars).
+
+The export asks the server for every column's type, then for each column decides
+(1) the expression the server sends in `COPY (SELECT ...) TO STDOUT (FORMAT csv)`,
+(2) the Polars type the CSV text is read as, and (3) the final Polars/Arrow type.
+
+| PostgreSQL                  | Parquet / Polars                    | notes                                   |
+|-----------------------------|-------------------------------------|-----------------------------------------|
+| uuid                        | String                              | canonical lower-case 36-char text        |
+| enum                        | Enum(labels in declaration order)   | Parquet dictionary; DuckDB sees VARCHAR  |
+| json, jsonb                 | String                              | the JSON text (jsonb's normalised form)  |
+| numeric(p, s)               | Decimal(p, s)                       | exact                                    |
+| numeric (no typmod)         | Float64                             | rounded to a double                      |
+| timestamptz                 | Datetime(us, UTC)                   | instants, session TimeZone pinned to UTC |
+| timestamp                   | Datetime(us)                        | naive                                    |
+| date / time                 | Date / Time                         |                                          |
+| interval                    | Duration(us)                        | months count as 30 days (epoch seconds)  |
+| boolean                     | Boolean                             |                                          |
+| smallint / integer / bigint | Int16 / Int32 / Int64               |                                          |
+| real / double precision     | Float32 / Float64                   |                                          |
+| inet, cidr, macaddr         | String                              | PostgreSQL's text form                   |
+| text, varchar, char, name   | String                              |                                          |
+| one-dimensional arrays      | List(element)                       | sent as JSON, element mapped as above    |
+| anything else               | String                              | PostgreSQL's text output                 |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import psycopg
+from psycopg import sql
+
+_INTS: dict[str, pl.DataType] = {"int2": pl.Int16(), "int4": pl.Int32(), "int8": pl.Int64()}
+_FLOATS: dict[str, pl.DataType] = {"float4": pl.Float32(), "float8": pl.Float64()}
+
+_COLUMNS_SQL = """
+SELECT a.attname,
+       format_type(a.atttypid, a.atttypmod),
+       coalesce(bt.typname, t.typname),
+       coalesce(bt.typtype, t.typtype),
+       t.typcategory = 'A' AS is_array,
+       et.typname,
+       et.typtype,
+       NOT a.attnotnull AS nullable,
+       CASE WHEN a.atttypmod >= 4 AND coalesce(bt.typname, t.typname) = 'numeric'
+            THEN ((a.atttypmod - 4) >> 16) & 65535 END AS precision,
+       CASE WHEN a.atttypmod >= 4 AND coalesce(bt.typname, t.typname) = 'numeric'
+            THEN (a.atttypmod - 4) & 65535 END AS scale,
+       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+          FROM pg_enum e WHERE e.enumtypid = coalesce(bt.oid, t.oid)) AS labels
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype
+LEFT JOIN pg_type et ON t.typcategory = 'A' AND et.oid = t.typelem
+WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column: its PostgreSQL type and how it maps to Polars."""
+
+    name: str
+    pg_type: str
+    kind: str  # base type name (typname), or "enum"
+    nullable: bool = True
+    is_array: bool = False
+    element_kind: str | None = None
+    precision: int | None = None
+    scale: int | None = None
+    labels: tuple[str, ...] | None = None
+
+    # -- server side -------------------------------------------------------
+    def select_expr(self) -> sql.Composable:
+        """The expression the server sends for this column."""
+        ident = sql.Identifier(self.name)
+        if self.is_array:
+            return sql.SQL("to_json({})::text AS {}").format(ident, ident)
+        if self.kind == "interval":
+            return sql.SQL("(extract(epoch FROM {}) * 1000000)::int8 AS {}").format(ident, ident)
+        return ident
+
+    # -- client side -------------------------------------------------------
+    def csv_dtype(self) -> pl.DataType:
+        """The type the CSV text is parsed as."""
+        if self.is_array or self.kind in ("bool", "enum"):
+            return pl.String()
+        if self.kind == "interval":
+            return pl.Int64()
+        return self.dtype()
+
+    def dtype(self) -> pl.DataType:
+        """The final Polars (and so Parquet/Arrow) type."""
+        if self.is_array:
+            return pl.List(_scalar_dtype(self.element_kind or "text", None, None, None))
+        return _scalar_dtype(self.kind, self.precision, self.scale, self.labels)
+
+    @property
+    def needs_convert(self) -> bool:
+        """Whether the parsed CSV column still needs `convert()`."""
+        return self.is_array or self.kind in ("bool", "enum", "interval")
+
+    def convert(self) -> pl.Expr:
+        """Expression turning the parsed CSV column into the final type."""
+        col = pl.col(self.name)
+        if self.is_array:
+            return col.str.json_decode(self.dtype())
+        if self.kind == "bool":
+            return pl.when(col.is_null()).then(None).otherwise(col == "t").alias(self.name)
+        if self.kind == "enum":
+            return col.cast(self.dtype())
+        if self.kind == "interval":
+            return col.cast(pl.Duration("us"))
+        return col
+
+    def to_manifest(self) -> dict[str, object]:
+        """JSON form stored in manifest.json."""
+        out: dict[str, object] = {
+            "name": self.name, "pg_type": self.pg_type, "kind": self.kind,
+            "nullable": self.nullable, "parquet_type": str(self.dtype()),
+        }
+        if self.is_array:
+            out["is_array"] = True
+            out["element_kind"] = self.element_kind
+        if self.precision is not None:
+            out["precision"], out["scale"] = self.precision, self.scale
+        if self.labels is not None:
+            out["labels"] = list(self.labels)
+        return out
+
+    @classmethod
+    def from_manifest(cls, data: dict[str, object]) -> Column:
+        labels = data.get("labels")
+        return cls(
+            name=str(data["name"]), pg_type=str(data["pg_type"]), kind=str(data["kind"]),
+            nullable=bool(data.get("nullable", True)), is_array=bool(data.get("is_array", False)),
+            element_kind=_opt_str(data.get("element_kind")),
+            precision=_opt_int(data.get("precision")), scale=_opt_int(data.get("scale")),
+            labels=tuple(str(x) for x in labels) if isinstance(labels, list) else None,
+        )
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _opt_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
+
+
+def _scalar_dtype(
+    kind: str, precision: int | None, scale: int | None, labels: tuple[str, ...] | None
+) -> pl.DataType:
+    if kind == "enum":
+        return pl.Enum(list(labels or ()))
+    if kind in _INTS:
+        return _INTS[kind]
+    if kind in _FLOATS:
+        return _FLOATS[kind]
+    if kind == "numeric":
+        if precision is None:
+            return pl.Float64()
+        return pl.Decimal(precision, scale or 0)
+    if kind == "timestamptz":
+        return pl.Datetime("us", "UTC")
+    if kind == "timestamp":
+        return pl.Datetime("us")
+    if kind == "date":
+        return pl.Date()
+    if kind == "time":
+        return pl.Time()
+    if kind == "interval":
+        return pl.Duration("us")
+    if kind == "bool":
+        return pl.Boolean()
+    return pl.String()
+
+
+def table_columns(conn: psycopg.Connection, table: str) -> list[Column]:
+    """The columns of `public.<table>` in attribute order, mapped for export."""
+    qualified = sql.Identifier("public", table).as_string(conn)
+    rows = conn.execute(_COLUMNS_SQL, (qualified,)).fetchall()
+    columns = []
+    for name, pg_type, typname, typtype, is_array, elem, elem_typtype, nullable, prec, sc, lab in rows:
+        kind = "enum" if typtype == "e" else str(typname)
+        element_kind = None
+        if is_array:
+            element_kind = "text" if elem_typtype == "e" else str(elem)
+        columns.append(
+            Column(
+                name=str(name), pg_type=str(pg_type), kind=kind, nullable=bool(nullable),
+                is_array=bool(is_array), element_kind=element_kind,
+                precision=prec, scale=sc,
+                labels=tuple(lab) if lab is not None and typtype == "e" else None,
+            )
+        )
+    return columns
+
+
+def polars_schema(columns: list[Column]) -> dict[str, pl.DataType]:
+    """Final schema of a table."""
+    return {c.name: c.dtype() for c in columns}

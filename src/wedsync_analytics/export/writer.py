@@ -1,0 +1,307 @@
+"""PostgreSQL → Parquet, streamed in bounded chunks.
+
+One REPEATABLE READ, READ ONLY transaction gives every table the same snapshot.
+Each table is read with `COPY (SELECT ...) TO STDOUT (FORMAT csv)`; a reader
+thread gathers whole rows into blocks of about `chunk_bytes`, Polars parses each
+block with the table's types, and the rows are written as Parquet, at most
+`flush_rows` rows buffered at a time. The big time-series tables are split by
+the UTC day of their time column into hive directories `day=YYYY-MM-DD`.
+A second connection, attached to the same snapshot, computes each table's row
+count and checksum on the server meanwhile. Everything is written into a hidden
+sibling directory that is renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import psycopg
+from psycopg import sql
+
+from wedsync_analytics.config import connect, first_line
+from wedsync_analytics.errors import UserError
+from wedsync_analytics.export.manifest import (
+    MANIFEST_NAME,
+    FileEntry,
+    Manifest,
+    TableEntry,
+    server_checksum,
+)
+from wedsync_analytics.export.pg_types import Column, table_columns
+
+# Time-series tables split by day, with the column that decides the day (first one present).
+PARTITIONED: dict[str, tuple[str, ...]] = {
+    "performance_metrics": ("timestamp",),
+    "error_reports": ("created_at",),
+    "business_events": ("event_timestamp",),
+    "core_web_vitals": ("created_at",),
+    "api_performance": ("recorded_at",),
+    "database_performance": ("recorded_at",),
+    "user_journey_performance": ("started_at",),
+    "system_health_checks": ("created_at",),
+    "alert_history": ("triggered_at",),
+    "feature_usage": ("used_at",),
+}
+SKIPPED_TABLES = frozenset({"schema_migrations"})
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+DAY = "__wsa_day"
+SESSION_SETTINGS = (
+    "SET TimeZone = 'UTC'",
+    "SET DateStyle = 'ISO, YMD'",
+    "SET IntervalStyle = 'postgres'",
+    "SET extra_float_digits = 1",
+)
+
+Progress = Callable[[str, int, float], None]
+
+
+def list_tables(conn: psycopg.Connection) -> list[str]:
+    """Exportable tables of schema public (plain and partitioned parents), by name."""
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "ORDER BY c.relname"
+    ).fetchall()
+    return [str(r[0]) for r in rows if r[0] not in SKIPPED_TABLES]
+
+
+def _prepare(conn: psycopg.Connection) -> None:
+    for statement in SESSION_SETTINGS:
+        conn.execute(statement)
+
+
+def _partition_column(table: str, columns: Sequence[Column]) -> str | None:
+    kinds = {c.name: c.kind for c in columns}
+    for name in PARTITIONED.get(table, ()):
+        if kinds.get(name) == "timestamptz":
+            return name
+    return None
+
+
+def _copy_blocks(
+    conn: psycopg.Connection, query: sql.Composable, chunk_bytes: int
+) -> Iterator[bytes]:
+    """Blocks of whole CSV rows; a thread reads ahead (at most two blocks) while we parse."""
+    blocks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=2)
+
+    def read() -> None:
+        try:
+            with conn.cursor() as cur, cur.copy(query) as copy:
+                parts: list[bytes | memoryview] = []
+                size = 0
+                for row in copy:  # libpq hands over exactly one row per message
+                    parts.append(row)
+                    size += len(row)
+                    if size >= chunk_bytes:
+                        blocks.put(b"".join(parts))
+                        parts, size = [], 0
+                if parts:
+                    blocks.put(b"".join(parts))
+            blocks.put(None)
+        except BaseException as exc:  # handed to the consumer, which re-raises
+            blocks.put(exc)
+
+    thread = threading.Thread(target=read, name="wsa-copy", daemon=True)
+    thread.start()
+    while True:
+        item = blocks.get()
+        if item is None:
+            break
+        if isinstance(item, BaseException):
+            thread.join()
+            raise item
+        yield item
+    thread.join()
+
+
+class _TableWriter:
+    """Buffers parsed chunks and writes them as Parquet files, by day if partitioned."""
+
+    def __init__(self, root: Path, table: str, partition: str | None, flush_rows: int) -> None:
+        self.root, self.table, self.partition, self.flush_rows = root, table, partition, flush_rows
+        self.pending: list[pl.DataFrame] = []
+        self.pending_rows = 0
+        self.flushes = 0
+        self.files: list[FileEntry] = []
+        (root / table).mkdir(parents=True)
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.pending.append(frame)
+        self.pending_rows += frame.height
+        if self.pending_rows >= self.flush_rows:
+            self.flush()
+
+    def _write(self, frame: pl.DataFrame, relative: str) -> None:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(path, compression="zstd", statistics=True)
+        self.files.append(FileEntry(relative, frame.height))
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        frame = pl.concat(self.pending, how="vertical", rechunk=False)
+        self.pending, self.pending_rows = [], 0
+        name = f"part-{self.flushes:05d}.parquet"
+        self.flushes += 1
+        if self.partition is None:
+            self._write(frame, f"{self.table}/{name}")
+            return
+        frame = frame.with_columns(pl.col(self.partition).dt.date().alias(DAY))
+        for key, part in sorted(
+            frame.partition_by(DAY, as_dict=True, maintain_order=False).items(),
+            key=lambda kv: (kv[0][0] is None, str(kv[0][0])),
+        ):
+            day = key[0]
+            label = NULL_PARTITION if day is None else str(day)
+            self._write(part.drop(DAY), f"{self.table}/day={label}/{name}")
+
+    def finish(self, empty: pl.DataFrame) -> list[FileEntry]:
+        self.flush()
+        if not self.files:  # an empty table still gets one (empty) file with its schema
+            self._write(empty, f"{self.table}/part-00000.parquet")
+        return self.files
+
+
+def export_table(
+    conn: psycopg.Connection,
+    root: Path,
+    table: str,
+    *,
+    chunk_bytes: int = 16 << 20,
+    flush_rows: int = 1_000_000,
+) -> TableEntry:
+    """Write one table under `root/<table>/`; the checksum is left for the caller."""
+    started = time.perf_counter()
+    columns = table_columns(conn, table)
+    partition = _partition_column(table, columns)
+    csv_schema = {c.name: c.csv_dtype() for c in columns}
+    converts = [c.convert() for c in columns if c.needs_convert]
+    query = sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT csv)").format(
+        sql.SQL(", ").join(c.select_expr() for c in columns), sql.Identifier("public", table)
+    )
+    writer = _TableWriter(root, table, partition, flush_rows)
+    rows = 0
+    for block in _copy_blocks(conn, query, chunk_bytes):
+        frame = pl.read_csv(block, has_header=False, schema=csv_schema)
+        if converts:
+            frame = frame.with_columns(converts)
+        rows += frame.height
+        writer.add(frame)
+    empty = pl.DataFrame(schema={c.name: c.dtype() for c in columns})
+    files = writer.finish(empty)
+    return TableEntry(
+        name=table, rows=rows, checksum="", columns=columns, partition_column=partition,
+        files=files, seconds=time.perf_counter() - started,
+    )
+
+
+def _checksums(dsn: str, snapshot: str, tables: Sequence[str]) -> dict[str, tuple[int, str]]:
+    with connect(dsn) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        _prepare(conn)
+        return {table: server_checksum(conn, table) for table in tables}
+
+
+def _install(tmp: Path, out: Path) -> None:
+    """Move the finished export into place, replacing an earlier export (never other files)."""
+    if out.exists():
+        if not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST_NAME).is_file()):
+            raise UserError(
+                f"{out} exists and is not an earlier export: choose another --out or remove it"
+            )
+        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(out)
+
+
+def export_database(
+    dsn: str,
+    out_dir: str | Path,
+    tables: Sequence[str] | None = None,
+    *,
+    chunk_bytes: int = 16 << 20,
+    flush_rows: int = 1_000_000,
+    progress: Progress | None = None,
+) -> Manifest:
+    """Export `tables` (default: every table of schema public) to Parquet under `out_dir`."""
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{out} exists and is not a directory")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    try:
+        with connect(dsn) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            _prepare(conn)
+            info = conn.execute(
+                "SELECT pg_export_snapshot(), now(), current_database(), "
+                "current_setting('server_version')"
+            ).fetchone()
+            assert info is not None
+            snapshot, snap_time, database, version = info
+            available = list_tables(conn)
+            chosen = list(dict.fromkeys(tables)) if tables else available
+            unknown = [t for t in chosen if t not in available]
+            if unknown:
+                raise UserError(
+                    f"no such table(s): {', '.join(unknown)}; available: {', '.join(available)}"
+                )
+            sums: dict[str, tuple[int, str]] = {}
+            errors: list[BaseException] = []
+
+            def run_checksums() -> None:
+                try:
+                    sums.update(_checksums(dsn, str(snapshot), chosen))
+                except BaseException as exc:
+                    errors.append(exc)
+
+            checker = threading.Thread(target=run_checksums, name="wsa-checksum", daemon=True)
+            checker.start()
+            entries: dict[str, TableEntry] = {}
+            for table in chosen:
+                entry = export_table(conn, tmp, table, chunk_bytes=chunk_bytes,
+                                     flush_rows=flush_rows)
+                entries[table] = entry
+                if progress:
+                    progress(table, entry.rows, entry.seconds)
+            checker.join()
+        if errors:
+            raise errors[0]
+        for table, entry in entries.items():
+            count, checksum = sums[table]
+            if count != entry.rows:
+                raise UserError(
+                    f"table {table}: the server counted {count} rows but {entry.rows} were "
+                    "exported; export again"
+                )
+            entry.checksum = checksum
+        manifest = Manifest(
+            exported_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            snapshot_time=snap_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            source={"database": str(database), "server_version": str(version)},
+            tables=entries,
+        )
+        manifest.write(tmp)
+        _install(tmp, out)
+        return manifest
+    except psycopg.Error as exc:
+        raise UserError(f"export failed: {first_line(exc)}") from exc
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
