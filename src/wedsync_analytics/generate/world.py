@@ -1,0 +1,294 @@
+"""The small, fully materialised entities every table refers to: organizations, users, incidents.
+
+Organization 0 is the WedSync platform operations team (owns platform incidents, alert rules
+and health checks); then `suppliers` supplier organizations, then `couples` couple
+organizations. Everything here is derived from the scenario alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+from wedsync_analytics.generate import pools as P
+from wedsync_analytics.generate.calendar import US_PER_DAY, US_PER_HOUR, HourGrid, market
+from wedsync_analytics.generate.columns import json_text, uuid4
+from wedsync_analytics.generate.rng import BOOL, F64, I64, Streams
+from wedsync_analytics.generate.scenario import Scenario
+
+MINUTE = 60_000_000
+PLATFORM, SUPPLIER, COUPLE = 0, 1, 2
+INCIDENT_SEVERITIES = ("low", "medium", "high", "critical", "wedding_day_emergency")
+ERROR_SEVERITIES = ("low", "medium", "high", "critical", "wedding_emergency")
+PRIORITIES = ("p4", "p3", "p2", "p1", "p0")
+# severity mix of incidents: ordinary hours vs wedding days (Saturday, or Fri/Sun in season)
+SEVERITY_WEIGHTS_NORMAL = (0.30, 0.36, 0.22, 0.12, 0.0)
+SEVERITY_WEIGHTS_WEDDING_DAY = (0.08, 0.22, 0.30, 0.24, 0.16)
+# incidents per hour of traffic on Saturdays relative to other days (change freeze)
+SATURDAY_INCIDENT_FACTOR = 0.45
+# escalation steps (minutes after creation) of the default and the wedding-day policy
+ESCALATION_STEPS = {0: (5, 15, 30), 1: (2, 5, 10)}
+
+
+def ids(seed: int, table: str, n: int) -> pl.Series:
+    """Deterministic UUIDv4 ids for the rows 0..n-1 of a small table."""
+    s = Streams(seed, table)
+    k = np.arange(n, dtype=np.int64)
+    return uuid4(s["id.hi"].bits(k), s["id.lo"].bits(k))
+
+
+@dataclass
+class Incidents:
+    """Incident arrays, sorted by start time (index = incident number - 1)."""
+
+    id: pl.Series
+    org: I64
+    start: I64  # problem starts (errors begin)
+    created: I64  # detected: the incident row is opened
+    ack: I64
+    resolved: I64  # -1 while still open at the end of the scenario
+    closed: I64
+    severity: I64
+    service: I64
+    kinds: I64  # (K, 3) error kind indices, -1 = unused
+    wedding_day: BOOL
+    saturday: BOOL
+    policy: I64
+    escalation: I64
+    storm: I64  # error rows in the storm
+
+    @property
+    def count(self) -> int:
+        return len(self.start)
+
+    @property
+    def end(self) -> I64:
+        """End of the impact window (resolution, or the scenario end while open)."""
+        return np.where(self.resolved >= 0, self.resolved, self.closed)
+
+
+
+class World:
+    """Scenario-wide entities, computed once and shared by every table builder."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.s = scenario
+        self.seed = scenario.seed
+        self.market = market(scenario.market)
+        self.tz = ZoneInfo(self.market.timezone)
+        self.grid = HourGrid(self.market, scenario.start, scenario.days)
+        self.start_us = self.grid.start_us
+        self.end_us = self.grid.end_us
+        self.pools = P.faker_pools(scenario.seed, scenario.market)
+
+    # ---- organizations -------------------------------------------------------------
+    @cached_property
+    def n_orgs(self) -> int:
+        return 1 + self.s.suppliers + self.s.couples
+
+    @cached_property
+    def org_kind(self) -> I64:
+        kind = np.full(self.n_orgs, COUPLE, dtype=np.int64)
+        kind[0] = PLATFORM
+        kind[1 : 1 + self.s.suppliers] = SUPPLIER
+        return kind
+
+    @cached_property
+    def org_id(self) -> pl.Series:
+        return ids(self.seed, "organizations", self.n_orgs)
+
+    @cached_property
+    def org_created(self) -> I64:
+        """Organizations signing up during the scenario (20 %) or up to two years before."""
+        s = Streams(self.seed, "organizations")
+        k = np.arange(self.n_orgs, dtype=np.int64)
+        new = s["new"].uniform(k) < 0.2
+        new[0] = False
+        before = self.start_us - (1 + s["age"].uniform(k) * 700) * US_PER_DAY
+        during = self.grid.sample(np.arange(self.n_orgs), self.n_orgs, s["t"].uniform(k))
+        return np.where(new, during, before).astype(np.int64)
+
+    @cached_property
+    def org_new(self) -> BOOL:
+        return self.org_created >= self.start_us
+
+    @cached_property
+    def wedding_date(self) -> I64:
+        """Wedding day (days since epoch, local) per couple organization; -1 for others."""
+        s = Streams(self.seed, "weddings")
+        k = np.arange(self.n_orgs, dtype=np.int64)
+        horizon = np.arange(-60, 540)  # days from the scenario start
+        first = np.datetime64(self.s.start, "D")
+        dates = first + horizon
+        months = dates.astype("datetime64[M]").astype(np.int64) % 12
+        dows = (dates.astype(np.int64) + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
+        w = np.asarray(self.market.month_share)[months] * np.asarray(self.market.weekday_share)[dows]
+        pick = np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), s["day"].uniform(k)), len(w) - 1)
+        out = dates[pick].astype(np.int64)
+        return np.where(self.org_kind == COUPLE, out, -1)
+
+    # ---- users ---------------------------------------------------------------------
+    @cached_property
+    def user_org(self) -> I64:
+        s = Streams(self.seed, "users")
+        k = np.arange(self.n_orgs, dtype=np.int64)
+        per_org = np.where(self.org_kind == SUPPLIER, 1 + s["size"].integers(k, 0, 4), 2)
+        per_org[0] = 8
+        return np.repeat(np.arange(self.n_orgs), per_org)
+
+    @cached_property
+    def n_users(self) -> int:
+        return len(self.user_org)
+
+    @cached_property
+    def user_id(self) -> pl.Series:
+        return ids(self.seed, "auth.users", self.n_users)
+
+    @cached_property
+    def user_first(self) -> BOOL:
+        """True for the first (signing-up) user of each organization."""
+        first = np.ones(self.n_users, dtype=bool)
+        first[1:] = self.user_org[1:] != self.user_org[:-1]
+        return first
+
+    @cached_property
+    def user_created(self) -> I64:
+        s = Streams(self.seed, "users")
+        k = np.arange(self.n_users, dtype=np.int64)
+        base = self.org_created[self.user_org]
+        later = (s["join"].exponential(k, 5.0) * US_PER_DAY).astype(np.int64)
+        return np.where(self.user_first, base, base + later)
+
+    @cached_property
+    def active_users(self) -> I64:
+        """Users (indices) existing before the scenario starts: the source of bulk activity."""
+        active = np.flatnonzero(self.user_created < self.start_us)
+        return active[self.user_org[active] != 0]
+
+    @cached_property
+    def active_user_cdf(self) -> F64:
+        kind = self.org_kind[self.user_org[self.active_users]]
+        w = np.where(kind == SUPPLIER, 3.0, 1.0)
+        cdf = np.cumsum(w)
+        return np.asarray(cdf / cdf[-1], dtype=np.float64)
+
+    @cached_property
+    def _user_lut(self) -> I64:
+        mid = (np.arange(1 << 20) + 0.5) / (1 << 20)
+        pos = np.minimum(np.searchsorted(self.active_user_cdf, mid, side="right"),
+                         len(self.active_users) - 1)
+        return np.asarray(self.active_users[pos], dtype=np.int64)
+
+    def pick_users(self, u: F64) -> I64:
+        """Active users (indices into users) for uniforms `u`, suppliers weighted 3:1.
+
+        A 2**20-entry lookup table: each user's probability is exact to within 2**-20.
+        """
+        return self._user_lut[(u * (1 << 20)).astype(np.int64)]
+
+    @cached_property
+    def platform_users(self) -> I64:
+        return np.flatnonzero(self.user_org == 0)
+
+    # ---- calendar context ----------------------------------------------------------
+    @cached_property
+    def hour_context(self) -> pl.Series:
+        """wedding_context JSON per grid hour (same keys as public.wedding_context())."""
+        g = self.grid
+        out = []
+        for h in range(g.hours):
+            out.append(json_text({
+                "timezone": self.market.timezone,
+                "local_date": str(g.local_date[h]),
+                "iso_dow": int(g.isodow[h]),
+                "is_saturday": bool(g.isodow[h] == 6),
+                "is_weekend": bool(g.isodow[h] >= 6),
+                "is_wedding_season": bool(5 <= g.month[h] <= 10),
+            }))
+        return pl.Series(out, dtype=pl.String)
+
+    # ---- incidents -----------------------------------------------------------------
+    @cached_property
+    def n_incidents(self) -> int:
+        return max(3, round(self.s.days * 0.5 * (1 + self.s.organizations / 2000)))
+
+    @cached_property
+    def background_errors(self) -> int:
+        return round(1.2 * self.s.organizations * self.s.days * self.s.volume)
+
+    @cached_property
+    def incidents(self) -> Incidents:
+        g, K = self.grid, self.n_incidents
+        s = Streams(self.seed, "incidents")
+        k = np.arange(K, dtype=np.int64)
+        w = g.weight * np.where(g.isodow == 6, SATURDAY_INCIDENT_FACTOR, 1.0)
+        start = np.sort(g.start_us + g.random_hours(s["hour"].uniform(k), w) * US_PER_HOUR
+                        + (s["minute"].uniform(k) * US_PER_HOUR).astype(np.int64))
+        hour = g.hour_of(start)
+        saturday = g.isodow[hour] == 6
+        wedding_day = saturday | (np.isin(g.isodow[hour], (5, 7)) & g.is_season[hour])
+        sev_n = s["sev"].choice(k, SEVERITY_WEIGHTS_NORMAL)
+        sev_w = s["sev"].choice(k, SEVERITY_WEIGHTS_WEDDING_DAY)
+        severity = np.where(wedding_day, sev_w, sev_n)
+        tenant = s["scope"].uniform(k) < 0.3
+        suppliers = np.flatnonzero(self.org_kind == SUPPLIER)
+        org = np.where(tenant, suppliers[s["org"].integers(k, 0, len(suppliers))], 0)
+        service = s["service"].choice(k, P.SERVICE_WEIGHTS)
+        speed = np.where(wedding_day, 0.4, 1.0)  # wedding days: faster detection and response
+        detect = (s["detect"].lognormal(k, 4.0, 0.6) * speed * MINUTE).astype(np.int64)
+        created = start + np.maximum(detect, 30_000_000)
+        ack_delay = s["ack"].lognormal(k, 12.0, 0.7) * speed
+        ack = created + (np.maximum(ack_delay, 0.5) * MINUTE).astype(np.int64)
+        sev_factor = np.array([0.6, 0.8, 1.0, 1.5, 1.3])[severity]
+        duration = s["duration"].lognormal(k, 40.0, 0.8) * sev_factor
+        resolved = np.maximum(start + (duration * MINUTE).astype(np.int64), ack + 2 * MINUTE)
+        closed = resolved + (s["close"].lognormal(k, 360.0, 0.9) * MINUTE).astype(np.int64)
+        still_open = resolved >= self.end_us
+        resolved = np.where(still_open, -1, resolved)
+        closed = np.where(still_open | (closed >= self.end_us), -1, closed)
+        closed = np.where(still_open, self.end_us, closed)  # window end while open
+        policy = wedding_day.astype(np.int64)
+        steps = np.array([ESCALATION_STEPS[0], ESCALATION_STEPS[1]])[policy]
+        escalation = (ack_delay[:, None] > np.cumsum(steps, axis=1)).sum(axis=1)
+        escalation = escalation + (severity >= 3)
+        kinds = np.full((K, 3), -1, dtype=np.int64)
+        for i in range(K):
+            own = [j for j, e in enumerate(P.ERROR_KINDS) if e[1] == P.SERVICES[service[i]]]
+            own = own or [0]
+            kinds[i, : len(own[:2])] = own[:2]
+            if s["cascade"].uniform(np.array([i]))[0] < 0.5 and 0 not in own[:2]:
+                kinds[i, min(len(own), 2)] = 0  # upstream timeouts cascade into bookings
+        weight = duration * np.array([0.5, 1.0, 2.0, 3.0, 3.0])[severity]
+        storm_total = 0.25 * self.background_errors
+        storm = (5 + np.round(storm_total * weight / weight.sum())).astype(np.int64)
+        return Incidents(
+            id=ids(self.seed, "incidents", K), org=org, start=start, created=created, ack=ack,
+            resolved=resolved, closed=closed, severity=severity, service=service, kinds=kinds,
+            wedding_day=wedding_day, saturday=saturday, policy=policy, escalation=escalation,
+            storm=storm,
+        )
+
+    @cached_property
+    def storm_offsets(self) -> I64:
+        """Cumulative storm sizes: incident k owns storm rows [off[k], off[k+1])."""
+        return np.concatenate([[0], np.cumsum(self.incidents.storm)]).astype(np.int64)
+
+    def active_incident(self, ts: I64, service: I64 | None = None) -> I64:
+        """Index of an incident whose impact window contains `ts` (and hits `service`), or -1."""
+        inc = self.incidents
+        j = np.searchsorted(inc.start, ts, side="right") - 1
+        jj = np.maximum(j, 0)
+        hit = (j >= 0) & (ts < inc.end[jj])
+        if service is not None:
+            hit &= (inc.service[jj] == service) | (inc.service[jj] == 0)
+        return np.where(hit, jj, -1)
+
+    def degradation(self, ts: I64, service: I64 | None = None) -> F64:
+        """Multiplier (>= 1) of latencies at `ts`: 1 outside incidents, up to ~8 inside."""
+        j = self.active_incident(ts, service)
+        factor = np.array([1.5, 2.0, 3.5, 6.0, 8.0])[self.incidents.severity[np.maximum(j, 0)]]
+        return np.where(j >= 0, factor, 1.0)
