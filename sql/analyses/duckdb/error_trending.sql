@@ -1,5 +1,6 @@
 -- Error trending: see sql/analyses/postgres/error_trending.sql.
 SELECT
+  CAST(organization_id AS VARCHAR)                                        AS organization_id,
   date_trunc('hour', created_at)                                          AS time_bucket,
   CAST(isodow(created_at) AS INTEGER)                                     AS weekday,
   CAST(error_type AS VARCHAR)                                             AS error_type,
@@ -9,9 +10,10 @@ SELECT
   count(DISTINCT incident_id)                                             AS unique_incidents,
   avg(CAST(occurrence_count AS DOUBLE))                                   AS avg_occurrence_per_error,
   count(*) FILTER (WHERE json_extract_string(wedding_context, '$.is_weekend') = 'true')
-                                                                          AS weekend_errors
+                                                                          AS weekend_errors,
+  count(DISTINCT fingerprint)                                             AS unique_fingerprints
 FROM error_reports
-WHERE created_at >= date_trunc('day', CAST($as_of AS TIMESTAMPTZ)) - to_days(CAST($days AS INTEGER))
+WHERE created_at >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($days AS INTEGER))
   AND created_at <  CAST($as_of AS TIMESTAMPTZ)
-GROUP BY 1, 2, 3, 4
-ORDER BY time_bucket DESC, error_count DESC, error_type, severity
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY time_bucket DESC, error_count DESC, organization_id, error_type, severity

@@ -1,5 +1,6 @@
 -- Daily funnel step counts: see sql/analyses/postgres/funnel_daily.sql.
 SELECT
+  CAST(organization_id AS VARCHAR)                                          AS organization_id,
   CAST(funnel_step AS VARCHAR)                                              AS funnel_step,
   CAST(event_timestamp AS DATE)                                             AS conversion_date,
   count(*)                                                                  AS step_events,
@@ -10,7 +11,7 @@ SELECT
                                                                             AS wedding_season_events
 FROM business_events
 WHERE funnel_step IS NOT NULL
-  AND event_timestamp >= date_trunc('day', CAST($as_of AS TIMESTAMPTZ)) - to_days(CAST($days AS INTEGER))
+  AND event_timestamp >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($days AS INTEGER))
   AND event_timestamp <  CAST($as_of AS TIMESTAMPTZ)
-GROUP BY 1, 2
-ORDER BY conversion_date DESC, funnel_step
+GROUP BY 1, 2, 3
+ORDER BY conversion_date DESC, organization_id, funnel_step

@@ -7,7 +7,7 @@ WITH i AS (
          CASE WHEN resolved_at < CAST($as_of AS TIMESTAMPTZ)
               THEN (epoch_us(resolved_at) - epoch_us(created_at)) / 1e6 END AS ttr
   FROM incidents
-  WHERE created_at >= date_trunc('day', CAST($as_of AS TIMESTAMPTZ)) - to_days(CAST($days AS INTEGER))
+  WHERE created_at >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($days AS INTEGER))
     AND created_at <  CAST($as_of AS TIMESTAMPTZ)
 )
 SELECT

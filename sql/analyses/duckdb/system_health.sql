@@ -1,5 +1,6 @@
 -- System health overview: see sql/analyses/postgres/system_health.sql.
 SELECT
+  CAST(organization_id AS VARCHAR)                      AS organization_id,
   CAST(service_name AS VARCHAR)                         AS service_name,
   count(*)                                              AS total_checks,
   count(*) FILTER (WHERE status = 'healthy')            AS healthy_checks,
@@ -11,5 +12,5 @@ SELECT
 FROM system_health_checks
 WHERE created_at >= CAST($as_of AS TIMESTAMPTZ) - to_minutes(CAST($minutes AS INTEGER))
   AND created_at <  CAST($as_of AS TIMESTAMPTZ)
-GROUP BY 1
-ORDER BY service_name
+GROUP BY 1, 2
+ORDER BY organization_id, service_name

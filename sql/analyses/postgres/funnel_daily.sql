@@ -1,6 +1,8 @@
 -- The spec's daily funnel step counts (not conversion: steps mix cohorts).
--- Per funnel step and UTC day, from midnight UTC `days` days before as_of's UTC date to as_of.
+-- public.funnel_conversion_analysis with an explicit as_of: per organization, funnel step and
+-- UTC day over [as_of - days, as_of); conversion_date is the UTC date.
 SELECT
+  organization_id::text                                                     AS organization_id,
   funnel_step::text                                                         AS funnel_step,
   (event_timestamp AT TIME ZONE 'UTC')::date                                AS conversion_date,
   count(*)                                                                  AS step_events,
@@ -10,8 +12,7 @@ SELECT
   count(*) FILTER (WHERE wedding_context ->> 'is_wedding_season' = 'true')  AS wedding_season_events
 FROM public.business_events
 WHERE funnel_step IS NOT NULL
-  AND event_timestamp >= date_trunc('day', %(as_of)s::timestamptz, 'UTC')
-                         - make_interval(days => %(days)s::int)
+  AND event_timestamp >= %(as_of)s::timestamptz - make_interval(days => %(days)s::int)
   AND event_timestamp <  %(as_of)s::timestamptz
-GROUP BY 1, 2
-ORDER BY conversion_date DESC, funnel_step
+GROUP BY 1, 2, 3
+ORDER BY conversion_date DESC, organization_id, funnel_step

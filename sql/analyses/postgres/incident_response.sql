@@ -1,5 +1,5 @@
 -- Incident response per severity and wedding impact, for incidents created in
--- [midnight UTC `days` days before as_of's UTC date, as_of).
+-- [as_of - days, as_of) (public.incident_response_metrics' 30 days, without the per-day split).
 --  * time to acknowledge (MTTA) = acknowledged_at - created_at, over incidents acknowledged
 --    before as_of; the others are counted in unacknowledged_incidents.
 --  * time to resolve (MTTR) = resolved_at - created_at, over incidents resolved before as_of;
@@ -13,8 +13,7 @@ WITH i AS (
          CASE WHEN resolved_at < %(as_of)s::timestamptz
               THEN extract(epoch FROM resolved_at - created_at)::float8 END AS ttr
   FROM public.incidents
-  WHERE created_at >= date_trunc('day', %(as_of)s::timestamptz, 'UTC')
-                      - make_interval(days => %(days)s::int)
+  WHERE created_at >= %(as_of)s::timestamptz - make_interval(days => %(days)s::int)
     AND created_at <  %(as_of)s::timestamptz
 )
 SELECT

@@ -1,5 +1,7 @@
--- System health overview per service over the `minutes` before as_of: [as_of - minutes, as_of).
+-- System health overview (public.system_health_overview with an explicit as_of) per
+-- organization and service over the `minutes` before as_of: [as_of - minutes, as_of).
 SELECT
+  organization_id::text                                 AS organization_id,
   service_name::text                                    AS service_name,
   count(*)                                              AS total_checks,
   count(*) FILTER (WHERE status = 'healthy')            AS healthy_checks,
@@ -11,5 +13,5 @@ SELECT
 FROM public.system_health_checks
 WHERE created_at >= %(as_of)s::timestamptz - make_interval(mins => %(minutes)s::int)
   AND created_at <  %(as_of)s::timestamptz
-GROUP BY 1
-ORDER BY service_name
+GROUP BY 1, 2
+ORDER BY organization_id, service_name

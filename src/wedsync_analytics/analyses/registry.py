@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 
 TS = pl.Datetime("us", "UTC")
-S, I, F, B, D = pl.String(), pl.Int64(), pl.Float64(), pl.Boolean(), pl.Date()
+S, N, F, B, D = pl.String(), pl.Int64(), pl.Float64(), pl.Boolean(), pl.Date()
 
 
 @dataclass(frozen=True)
@@ -28,50 +28,55 @@ class Analysis:
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis(
         "percentiles", "Performance percentiles per service, metric and hour",
-        ("performance_metrics",), ("service_name", "metric_type", "time_bucket"),
-        {"service_name": S, "metric_type": S, "time_bucket": TS, "sample_count": I,
+        ("performance_metrics",),
+        ("organization_id", "service_name", "metric_type", "metric_unit", "time_bucket"),
+        {"organization_id": S, "service_name": S, "metric_type": S, "metric_unit": S,
+         "time_bucket": TS, "sample_count": N,
          "p50": F, "p90": F, "p95": F, "p99": F, "avg_value": F, "max_value": F},
     ),
     Analysis(
         "error_trending", "Error trending per hour, type and severity",
-        ("error_reports",), ("time_bucket", "error_type", "severity"),
-        {"time_bucket": TS, "weekday": I, "error_type": S, "severity": S, "error_count": I,
-         "unique_correlations": I, "unique_incidents": I, "avg_occurrence_per_error": F,
-         "weekend_errors": I},
+        ("error_reports",), ("organization_id", "time_bucket", "error_type", "severity"),
+        {"organization_id": S, "time_bucket": TS, "weekday": N, "error_type": S, "severity": S,
+         "error_count": N,
+         "unique_correlations": N, "unique_incidents": N, "avg_occurrence_per_error": F,
+         "weekend_errors": N, "unique_fingerprints": N},
     ),
     Analysis(
         "system_health", "System health overview per service (last hour)",
-        ("system_health_checks",), ("service_name",),
-        {"service_name": S, "total_checks": I, "healthy_checks": I, "degraded_checks": I,
-         "unhealthy_checks": I, "avg_response_time": F, "last_successful_check": TS,
-         "total_consecutive_failures": I},
+        ("system_health_checks",), ("organization_id", "service_name"),
+        {"organization_id": S, "service_name": S, "total_checks": N,
+         "healthy_checks": N, "degraded_checks": N,
+         "unhealthy_checks": N, "avg_response_time": F, "last_successful_check": TS,
+         "total_consecutive_failures": N},
     ),
     Analysis(
         "funnel_daily", "Daily funnel step counts (the spec's view)",
-        ("business_events",), ("funnel_step", "conversion_date"),
-        {"funnel_step": S, "conversion_date": D, "step_events": I, "unique_users": I,
-         "total_conversion_value": F, "avg_conversion_value": F, "wedding_season_events": I},
+        ("business_events",), ("organization_id", "funnel_step", "conversion_date"),
+        {"organization_id": S, "funnel_step": S, "conversion_date": D,
+         "step_events": N, "unique_users": N,
+         "total_conversion_value": F, "avg_conversion_value": F, "wedding_season_events": N},
     ),
     Analysis(
         "funnel_conversion", "Ordered funnel conversion by cohort day",
         ("business_events",), ("cohort_date", "step_number"),
-        {"cohort_date": D, "step_number": I, "step_name": S, "users": I,
+        {"cohort_date": D, "step_number": N, "step_name": S, "users": N,
          "conversion_from_previous": F, "conversion_overall": F,
          "median_seconds_to_convert": F, "avg_seconds_to_convert": F, "cohort_complete": B},
     ),
     Analysis(
         "incident_response", "Incident MTTA / MTTR per severity and wedding impact",
         ("incidents",), ("severity", "wedding_impact"),
-        {"severity": S, "wedding_impact": S, "total_incidents": I, "acknowledged_incidents": I,
-         "unacknowledged_incidents": I, "resolved_incidents": I, "unresolved_incidents": I,
+        {"severity": S, "wedding_impact": S, "total_incidents": N, "acknowledged_incidents": N,
+         "unacknowledged_incidents": N, "resolved_incidents": N, "unresolved_incidents": N,
          "mtta_avg_seconds": F, "mtta_p50_seconds": F, "mtta_p95_seconds": F,
          "mttr_avg_seconds": F, "mttr_p50_seconds": F, "mttr_p95_seconds": F,
-         "auto_created_incidents": I, "escalated_incidents": I},
+         "auto_created_incidents": N, "escalated_incidents": N},
     ),
     Analysis(
         "web_vitals", "Core Web Vitals p75 per season, device and page group",
         ("core_web_vitals",), ("season", "device_type", "page_group"),
-        {"season": S, "device_type": S, "page_group": S, "samples": I,
+        {"season": S, "device_type": S, "page_group": S, "samples": N,
          "lcp_p75": F, "lcp_rating": S, "inp_p75": F, "inp_rating": S,
          "cls_p75": F, "cls_rating": S, "fcp_p75": F, "fcp_rating": S,
          "ttfb_p75": F, "ttfb_rating": S, "passes_cwv": B},

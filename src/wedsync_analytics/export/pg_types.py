@@ -4,24 +4,24 @@ The export asks the server for every column's type, then for each column decides
 (1) the expression the server sends in `COPY (SELECT ...) TO STDOUT (FORMAT csv)`,
 (2) the Polars type the CSV text is read as, and (3) the final Polars/Arrow type.
 
-| PostgreSQL                  | Parquet / Polars                    | notes                                   |
-|-----------------------------|-------------------------------------|-----------------------------------------|
-| uuid                        | String                              | canonical lower-case 36-char text        |
-| enum                        | Enum(labels in declaration order)   | Parquet dictionary; DuckDB sees VARCHAR  |
-| json, jsonb                 | String                              | the JSON text (jsonb's normalised form)  |
-| numeric(p, s)               | Decimal(p, s)                       | exact                                    |
-| numeric (no typmod)         | Float64                             | rounded to a double                      |
-| timestamptz                 | Datetime(us, UTC)                   | instants, session TimeZone pinned to UTC |
-| timestamp                   | Datetime(us)                        | naive                                    |
-| date / time                 | Date / Time                         |                                          |
-| interval                    | Duration(us)                        | months count as 30 days (epoch seconds)  |
-| boolean                     | Boolean                             |                                          |
-| smallint / integer / bigint | Int16 / Int32 / Int64               |                                          |
-| real / double precision     | Float32 / Float64                   |                                          |
-| inet, cidr, macaddr         | String                              | PostgreSQL's text form                   |
-| text, varchar, char, name   | String                              |                                          |
-| one-dimensional arrays      | List(element)                       | sent as JSON, element mapped as above    |
-| anything else               | String                              | PostgreSQL's text output                 |
+Type mapping (PostgreSQL -> Parquet/Polars; notes in docs/analyses.md):
+
+- uuid -> String (canonical lower-case 36-char text)
+- enum -> Enum(labels in declaration order) (Parquet dictionary; DuckDB sees VARCHAR)
+- json, jsonb -> String (the JSON text (jsonb's normalised form))
+- numeric(p, s) -> Decimal(p, s) (exact)
+- numeric (no typmod) -> Float64 (rounded to a double)
+- timestamptz -> Datetime(us, UTC) (instants, session TimeZone pinned to UTC)
+- timestamp -> Datetime(us) (naive)
+- date / time -> Date / Time
+- interval -> Duration(us) (months count as 30 days (epoch seconds))
+- boolean -> Boolean
+- smallint / integer / bigint -> Int16 / Int32 / Int64
+- real / double precision -> Float32 / Float64
+- inet, cidr, macaddr -> String (PostgreSQL's text form)
+- text, varchar, char, name -> String
+- one-dimensional arrays -> List(element) (sent as JSON, element mapped as above)
+- anything else -> String (PostgreSQL's text output)
 """
 
 from __future__ import annotations
@@ -184,7 +184,8 @@ def table_columns(conn: psycopg.Connection, table: str) -> list[Column]:
     qualified = sql.Identifier("public", table).as_string(conn)
     rows = conn.execute(_COLUMNS_SQL, (qualified,)).fetchall()
     columns = []
-    for name, pg_type, typname, typtype, is_array, elem, elem_typtype, nullable, prec, sc, lab in rows:
+    for row in rows:
+        name, pg_type, typname, typtype, is_array, elem, elem_typtype, nullable, prec, sc, lab = row
         kind = "enum" if typtype == "e" else str(typname)
         element_kind = None
         if is_array:

@@ -87,7 +87,7 @@ def _partition_column(table: str, columns: Sequence[Column]) -> str | None:
 
 
 def _copy_blocks(
-    conn: psycopg.Connection, query: sql.Composable, chunk_bytes: int
+    conn: psycopg.Connection, query: sql.Composed, chunk_bytes: int
 ) -> Iterator[bytes]:
     """Blocks of whole CSV rows; a thread reads ahead (at most two blocks) while we parse."""
     blocks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=2)
@@ -95,7 +95,7 @@ def _copy_blocks(
     def read() -> None:
         try:
             with conn.cursor() as cur, cur.copy(query) as copy:
-                parts: list[bytes | memoryview] = []
+                parts: list[bytes | bytearray | memoryview] = []
                 size = 0
                 for row in copy:  # libpq hands over exactly one row per message
                     parts.append(row)

@@ -10,18 +10,18 @@ from wedsync_analytics.analyses.polars_engine._common import (
     count_distinct,
     days,
     json_flag,
-    utc_midnight,
 )
 
 TABLES = ("error_reports",)
 
 
 def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
-    start = utc_midnight(p.as_of) - days(p.days)
+    start = p.as_of - days(p.days)
     return (
         tables["error_reports"]
         .filter(between("created_at", start, p.as_of))
         .group_by(
+            pl.col("organization_id").cast(pl.String),
             pl.col("created_at").dt.truncate("1h").alias("time_bucket"),
             pl.col("created_at").dt.weekday().cast(pl.Int32).alias("weekday"),  # ISO, UTC
             pl.col("error_type").cast(pl.String),
@@ -33,5 +33,6 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
             count_distinct("incident_id").alias("unique_incidents"),
             pl.col("occurrence_count").cast(pl.Float64).mean().alias("avg_occurrence_per_error"),
             json_flag("wedding_context", "is_weekend").sum().alias("weekend_errors"),
+            count_distinct("fingerprint").alias("unique_fingerprints"),
         )
     )

@@ -1,4 +1,4 @@
-"""Ordered funnel with a conversion window; definition in sql/analyses/postgres/funnel_conversion.sql."""
+"""Ordered funnel with a conversion window (see sql/analyses/postgres/funnel_conversion.sql)."""
 
 from __future__ import annotations
 

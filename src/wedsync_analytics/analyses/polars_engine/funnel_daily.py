@@ -10,19 +10,19 @@ from wedsync_analytics.analyses.polars_engine._common import (
     count_distinct,
     days,
     json_flag,
-    utc_midnight,
 )
 
 TABLES = ("business_events",)
 
 
 def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
-    start = utc_midnight(p.as_of) - days(p.days)
+    start = p.as_of - days(p.days)
     value = pl.col("conversion_value")
     return (
         tables["business_events"]
         .filter(pl.col("funnel_step").is_not_null() & between("event_timestamp", start, p.as_of))
         .group_by(
+            pl.col("organization_id").cast(pl.String),
             pl.col("funnel_step").cast(pl.String),
             pl.col("event_timestamp").dt.date().alias("conversion_date"),
         )

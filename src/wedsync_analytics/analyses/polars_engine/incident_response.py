@@ -11,14 +11,13 @@ from wedsync_analytics.analyses.polars_engine._common import (
     lit_ts,
     pct,
     seconds_between,
-    utc_midnight,
 )
 
 TABLES = ("incidents",)
 
 
 def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
-    start = utc_midnight(p.as_of) - days(p.days)
+    start = p.as_of - days(p.days)
     as_of = lit_ts(p.as_of)
     tta = pl.when(pl.col("acknowledged_at") < as_of).then(
         seconds_between("acknowledged_at", "created_at"))

@@ -18,8 +18,10 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
         tables["performance_metrics"]
         .filter(between("timestamp", p.as_of - timedelta(hours=p.hours), p.as_of))
         .group_by(
+            pl.col("organization_id").cast(pl.String),
             pl.col("service_name").cast(pl.String),
             pl.col("metric_type").cast(pl.String),
+            pl.col("metric_unit").cast(pl.String),
             pl.col("timestamp").dt.truncate("1h").alias("time_bucket"),
         )
         .agg(

@@ -17,7 +17,7 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
     return (
         tables["system_health_checks"]
         .filter(between("created_at", p.as_of - timedelta(minutes=p.minutes), p.as_of))
-        .group_by(pl.col("service_name").cast(pl.String))
+        .group_by(pl.col("organization_id").cast(pl.String), pl.col("service_name").cast(pl.String))
         .agg(
             pl.len().alias("total_checks"),
             (status == "healthy").sum().alias("healthy_checks"),

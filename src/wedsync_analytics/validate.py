@@ -1,0 +1,239 @@
+"""Three-engine validation: every analysis on every available engine, compared.
+
+Keys and counts (integers, strings, booleans, dates, timestamps) must match exactly;
+floats within a relative 1e-9 (with an absolute floor of 1e-12 for values near 0).
+PostgreSQL is the reference when it runs; otherwise DuckDB.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from psycopg import sql
+
+from wedsync_analytics.analyses.params import Params, parse_as_of
+from wedsync_analytics.analyses.registry import ANALYSES, Analysis
+from wedsync_analytics.analyses.runner import ENGINES, EngineResult, run_all
+from wedsync_analytics.config import connect
+from wedsync_analytics.export.reader import ExportReader, open_export
+
+REL_TOL = 1e-9
+ABS_TOL = 1e-12
+SHOW_ROWS = 5
+
+
+@dataclass
+class Comparison:
+    """One analysis on one engine, against the reference engine."""
+
+    analysis: str
+    engine: str
+    status: str  # pass | fail | error | skipped | reference
+    rows: int | None = None
+    max_diff: float = 0.0
+    seconds: float = 0.0
+    message: str = ""
+    differing: pl.DataFrame | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "analysis": self.analysis, "engine": self.engine, "status": self.status,
+            "rows": self.rows, "max_relative_difference": self.max_diff,
+            "seconds": round(self.seconds, 4), "message": self.message,
+            "first_differing_rows": (self.differing.head(SHOW_ROWS).to_dicts()
+                                     if self.differing is not None else None),
+        }
+
+
+@dataclass
+class Report:
+    """All comparisons of one validation run."""
+
+    as_of: datetime
+    engines: list[str]
+    comparisons: list[Comparison] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status in ("pass", "reference", "skipped") for c in self.comparisons)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "ok": self.ok, "engines": self.engines,
+                "notes": self.notes, "comparisons": [c.to_json() for c in self.comparisons]}
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n",
+                              encoding="utf-8")
+
+
+def _float_diff(a: float | None, b: float | None) -> float:
+    """Relative difference; inf when one side is NULL/NaN and the other is not."""
+    if a is None or b is None:
+        return 0.0 if a is None and b is None else math.inf
+    if math.isnan(a) or math.isnan(b):
+        return 0.0 if math.isnan(a) and math.isnan(b) else math.inf
+    if a == b:
+        return 0.0
+    scale = max(abs(a), abs(b))
+    diff = abs(a - b)
+    return 0.0 if diff <= ABS_TOL else diff / scale
+
+
+def compare_frames(
+    analysis: Analysis, reference: pl.DataFrame, other: pl.DataFrame
+) -> tuple[bool, float, str, pl.DataFrame | None]:
+    """(equal, largest relative float difference, message, first differing rows)."""
+    keys = list(analysis.keys)
+    for label, frame in (("reference", reference), ("engine", other)):
+        dupes = frame.group_by(keys).len().filter(pl.col("len") > 1)
+        if dupes.height:
+            return False, math.inf, f"duplicate keys in {label} result", dupes.head(SHOW_ROWS)
+    ref_marked = reference.with_columns(pl.lit(True).alias("__in_ref"))
+    oth_marked = other.with_columns(pl.lit(True).alias("__in_other"))
+    joined = ref_marked.join(oth_marked, on=keys, how="full", nulls_equal=True,
+                             suffix="__other", coalesce=True)
+    missing = joined.filter(pl.col("__in_ref").is_null() | pl.col("__in_other").is_null())
+    if missing.height:
+        shown = missing.select(
+            *keys, pl.when(pl.col("__in_ref").is_null()).then(pl.lit("only in engine"))
+            .otherwise(pl.lit("only in reference")).alias("problem"))
+        return (False, math.inf,
+                f"{missing.height} key(s) differ ({reference.height} vs {other.height} rows)",
+                shown)
+    worst = 0.0
+    bad_rows: list[pl.Series] = []
+    problems: list[str] = []
+    for column, dtype in analysis.schema.items():
+        if column in keys:
+            continue
+        left, right = joined[column], joined[f"{column}__other"]
+        if dtype == pl.Float64:
+            diffs = pl.Series([_float_diff(a, b) for a, b in zip(left.to_list(), right.to_list(),
+                                                                   strict=True)])
+            worst = max(worst, float(diffs.max() or 0.0))  # type: ignore[arg-type]
+            bad = diffs > REL_TOL
+        else:
+            bad = ~left.eq_missing(right)
+        if bad.any():
+            problems.append(column)
+            bad_rows.append(bad)
+    if not problems:
+        return True, worst, "", None
+    mask = bad_rows[0]
+    for extra in bad_rows[1:]:
+        mask = mask | extra
+    shown_cols = keys + [c for p in problems for c in (p, f"{p}__other")]
+    differing = joined.filter(mask).select(shown_cols)
+    return False, worst, f"{differing.height} row(s) differ in {', '.join(problems)}", differing
+
+
+def database_matches(dsn: str, reader: ExportReader, tables: list[str]) -> str | None:
+    """None if the database has the exported row counts for `tables`, else what differs."""
+    with connect(dsn, autocommit=True) as conn:
+        for table in tables:
+            if table not in reader.manifest.tables:
+                continue
+            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+                sql.Identifier("public", table))).fetchone()
+            exported = reader.manifest.tables[table].rows
+            if row is None or int(row[0]) != exported:
+                have = None if row is None else int(row[0])
+                return f"{table} has {have} rows in the database but {exported} in the export"
+    return None
+
+
+def default_as_of(reader: ExportReader) -> datetime:
+    """The export's snapshot time: the same answers every time for one export."""
+    return parse_as_of(reader.manifest.snapshot_time)
+
+
+def validate(
+    data_dir: str | Path,
+    dsn: str | None = None,
+    as_of: datetime | None = None,
+    *,
+    analyses: list[str] | None = None,
+    engines: tuple[str, ...] = ENGINES,
+    params: Params | None = None,
+) -> Report:
+    """Run every analysis on every available engine over `data_dir` (and `dsn`) and compare."""
+    chosen = analyses or list(ANALYSES)
+    tables = sorted({t for n in chosen for t in ANALYSES[n].tables})
+    reader = open_export(data_dir, tables)
+    params = params or Params(as_of=as_of or default_as_of(reader))
+    report = Report(as_of=params.as_of, engines=[])
+    use_dsn = dsn if "postgres" in engines else None
+    if use_dsn is not None:
+        differs = database_matches(use_dsn, reader, tables)
+        if differs:
+            report.notes.append(f"postgres skipped: the database is not the exported one "
+                                f"({differs})")
+            use_dsn = None
+    report.engines = [e for e in engines if e != "postgres" or use_dsn is not None]
+    results = run_all(params, reader=reader, dsn=use_dsn, analyses=chosen, engines=engines)
+    by_key: dict[tuple[str, str], EngineResult] = {(r.analysis, r.engine): r for r in results}
+    for name in chosen:
+        analysis = ANALYSES[name]
+        ref_engine = next((e for e in report.engines if (name, e) in by_key), None)
+        ref = by_key.get((name, ref_engine)) if ref_engine else None
+        for engine in report.engines:
+            result = by_key[(name, engine)]
+            if result.frame is None:
+                report.comparisons.append(Comparison(name, engine, "error", None, 0.0,
+                                                     result.seconds, result.error or "error"))
+                continue
+            if engine == ref_engine:
+                report.comparisons.append(Comparison(name, engine, "reference",
+                                                     result.frame.height, 0.0, result.seconds))
+                continue
+            if ref is None or ref.frame is None:
+                report.comparisons.append(Comparison(name, engine, "skipped",
+                                                     result.frame.height, 0.0, result.seconds,
+                                                     "reference engine failed"))
+                continue
+            ok, worst, message, differing = compare_frames(analysis, ref.frame, result.frame)
+            report.comparisons.append(Comparison(
+                name, engine, "pass" if ok else "fail", result.frame.height, worst,
+                result.seconds, message, differing))
+    return report
+
+
+def _cell(c: Comparison) -> str:
+    rows = "-" if c.rows is None else f"{c.rows} rows"
+    if c.status == "reference":
+        return f"reference, {rows}, {c.seconds:.3f}s"
+    if c.status in ("pass", "fail"):
+        return f"{c.status}, {rows}, max diff {c.max_diff:.1e}, {c.seconds:.3f}s"
+    return f"{c.status}: {c.message}"
+
+
+def print_report(report: Report, console: Any = None) -> None:
+    """Print the analysis-by-engine table, notes, and the first differing rows of failures."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    table = Table(title=f"Three-engine validation (as_of {report.as_of.isoformat()})")
+    table.add_column("analysis")
+    for engine in report.engines:
+        table.add_column(engine)
+    for name in dict.fromkeys(c.analysis for c in report.comparisons):
+        cells = {c.engine: c for c in report.comparisons if c.analysis == name}
+        table.add_row(name, *[_cell(cells[e]) if e in cells else "-" for e in report.engines])
+    console.print(table)
+    for note in report.notes:
+        console.print(f"note: {note}")
+    for c in report.comparisons:
+        if c.status in ("fail", "error"):
+            console.print(f"[bold]{c.analysis} on {c.engine}[/bold]: {c.message}")
+            if c.differing is not None:
+                with pl.Config(tbl_cols=-1, tbl_width_chars=200, tbl_rows=SHOW_ROWS):
+                    console.print(str(c.differing.head(SHOW_ROWS)), markup=False)
+    console.print("all engines agree" if report.ok else "MISMATCH: engines disagree")
