@@ -11,7 +11,7 @@ import typer
 from wedsync_analytics.config import first_line
 from wedsync_analytics.errors import UserError
 
-COMMAND_MODULES = ("db", "migrate", "demo", "export", "validate")
+COMMAND_MODULES = ("db", "migrate", "demo", "export", "validate", "generate")
 
 app = typer.Typer(
     name="wedsync-analytics",

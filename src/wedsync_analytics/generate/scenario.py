@@ -29,10 +29,10 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
-        Preset("tiny", date(2025, 6, 2), 14, 12, 28, 0.5, "tests: about 10 thousand rows"),
-        Preset("small", date(2025, 5, 1), 60, 60, 140, 1.0, "the demo: about 200 thousand rows"),
-        Preset("season", date(2025, 4, 1), 180, 700, 1600, 1.0, "a wedding season: ~10 M rows"),
-        Preset("peak", date(2025, 1, 1), 365, 1000, 2400, 1.4, "a busy year: ~30 M rows"),
+        Preset("tiny", date(2025, 6, 2), 14, 12, 28, 0.5, "tests: about 12 thousand rows"),
+        Preset("small", date(2025, 5, 1), 60, 50, 110, 1.0, "the demo: about 270 thousand rows"),
+        Preset("season", date(2025, 4, 1), 180, 700, 1600, 1.0, "a wedding season: ~10.5 M rows"),
+        Preset("peak", date(2025, 1, 1), 365, 1000, 2400, 1.0, "a busy year: ~31 M rows"),
     )
 }
 
