@@ -21,6 +21,7 @@ from wedsync_analytics.analyses.params import Params, parse_as_of
 from wedsync_analytics.analyses.registry import ANALYSES, Analysis
 from wedsync_analytics.analyses.runner import ENGINES, EngineResult, run_all
 from wedsync_analytics.config import connect
+from wedsync_analytics.export.manifest import read_manifest
 from wedsync_analytics.export.reader import ExportReader, open_export
 
 REL_TOL = 1e-9
@@ -164,11 +165,19 @@ def validate(
     params: Params | None = None,
 ) -> Report:
     """Run every analysis on every available engine over `data_dir` (and `dsn`) and compare."""
-    chosen = analyses or list(ANALYSES)
+    skipped: list[str] = []
+    if analyses:
+        chosen = list(analyses)
+    else:  # every analysis whose input tables are in the export
+        exported = set(read_manifest(Path(data_dir)).tables)
+        chosen = [n for n, a in ANALYSES.items() if set(a.tables) <= exported]
+        skipped = [n for n in ANALYSES if n not in chosen]
     tables = sorted({t for n in chosen for t in ANALYSES[n].tables})
     reader = open_export(data_dir, tables)
     params = params or Params(as_of=as_of or default_as_of(reader))
     report = Report(as_of=params.as_of, engines=[])
+    if skipped:
+        report.notes.append(f"not in the export, so not run: {', '.join(skipped)}")
     use_dsn = dsn if "postgres" in engines else None
     if use_dsn is not None:
         differs = database_matches(use_dsn, reader, tables)
