@@ -117,7 +117,8 @@ def compare_frames(
         left, right = joined[column], joined[f"{column}__other"]
         if dtype == pl.Float64:
             diffs = pl.Series([_float_diff(a, b) for a, b in zip(left.to_list(), right.to_list(),
-                                                                   strict=True)])
+                                                                   strict=True)],
+                              dtype=pl.Float64)
             worst = max(worst, float(diffs.max() or 0.0))  # type: ignore[arg-type]
             bad = diffs > REL_TOL
         else:

@@ -19,6 +19,7 @@ from psycopg import sql
 
 ORG_ID = "00000000-0000-4000-8000-000000000001"
 SERVICES = ("api", "booking", "payments", "search")
+STEPS = ("signup", "onboarding_complete", "first_client_added", "subscription_started")
 INTERESTING = (  # instants the windows and calendars find awkward
     datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC),   # leap day
     datetime(2024, 3, 31, 0, 59, 59, tzinfo=UTC),            # before EU DST start
@@ -125,7 +126,7 @@ def random_dataset(seed: int, as_of: datetime, n: int = 200) -> dict[str, pl.Dat
         "consecutive_failures": _pick(rng, [0, 0, 1, 4], n),
         "created_at": _times(rng, as_of, n, timedelta(hours=2)),
     }, schema_overrides={"created_at": ts, "last_success": ts})
-    steps = ["signup", "onboarding_complete", "first_client_added", "subscription_started"]
+    steps = list(STEPS)
     events = pl.DataFrame({
         "event_type": ["funnel"] * n,
         "event_name": ["step"] * n,
