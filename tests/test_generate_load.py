@@ -8,8 +8,8 @@ from psycopg import sql
 
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import build_scenario, plan
-from wedsync_analytics.generate.errors import KIND_FINGERPRINT, fingerprint
 from wedsync_analytics.generate import pools as P
+from wedsync_analytics.generate.errors import KIND_FINGERPRINT, fingerprint
 from wedsync_analytics.generate.tables import TABLES
 from wedsync_analytics.load import load_scenario
 
@@ -26,11 +26,16 @@ def _fk_violations(db: psycopg.Connection) -> list[str]:
     bad = []
     for name, schema, table, _ in db.execute(FK_QUERY).fetchall():
         q = sql.SQL("ALTER TABLE {}.{} VALIDATE CONSTRAINT {}").format(
-            sql.Identifier(schema), sql.Identifier(table), sql.Identifier(name))
+            sql.Identifier(schema), sql.Identifier(table), sql.Identifier(name)
+        )
         try:
-            db.execute(sql.SQL("UPDATE pg_constraint SET convalidated = false "
-                               "WHERE conname = %s AND conrelid = %s::regclass"),
-                       (name, f"{schema}.{table}"))
+            db.execute(
+                sql.SQL(
+                    "UPDATE pg_constraint SET convalidated = false "
+                    "WHERE conname = %s AND conrelid = %s::regclass"
+                ),
+                (name, f"{schema}.{table}"),
+            )
             db.execute(q)
         except psycopg.Error as exc:
             bad.append(f"{table}.{name}: {exc}")
@@ -47,14 +52,19 @@ def test_load_fills_every_table_and_keeps_keys(db_dsn: str, db: psycopg.Connecti
     expected = plan(tiny)
     assert summary.rows == expected
     for t in TABLES:
-        n = db.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(
-            sql.Identifier(t.schema), sql.Identifier(t.table))).fetchone()
+        n = db.execute(
+            sql.SQL("SELECT count(*) FROM {}.{}").format(
+                sql.Identifier(t.schema), sql.Identifier(t.table)
+            )
+        ).fetchone()
         assert n is not None and n[0] == expected[t.name] > 0, t.name
     assert _fk_violations(db) == []
     # the check itself can fail: an orphan row (FK triggers bypassed) is reported
     db.execute("SET session_replication_role = replica")
-    db.execute("INSERT INTO feature_usage (organization_id, feature_name) "
-               "VALUES (gen_random_uuid(), 'orphan')")
+    db.execute(
+        "INSERT INTO feature_usage (organization_id, feature_name) "
+        "VALUES (gen_random_uuid(), 'orphan')"
+    )
     db.execute("RESET session_replication_role")
     assert any("feature_usage" in v for v in _fk_violations(db))
     db.execute("DELETE FROM feature_usage WHERE feature_name = 'orphan'")
@@ -64,13 +74,15 @@ def test_load_fills_every_table_and_keeps_keys(db_dsn: str, db: psycopg.Connecti
     # time orderings
     assert db.execute("""SELECT count(*) FROM alert_history WHERE NOT (
         triggered_at <= coalesce(acknowledged_at, triggered_at)
-        AND coalesce(acknowledged_at, triggered_at) <= coalesce(resolved_at, 'infinity'))"""
-                      ).fetchone() == (0,)
-    assert db.execute("""SELECT count(*) FROM incidents WHERE NOT (
+        AND coalesce(acknowledged_at, triggered_at)
+            <= coalesce(resolved_at, 'infinity'))""").fetchone() == (0,)
+    assert (
+        db.execute("""SELECT count(*) FROM incidents WHERE NOT (
         created_at <= coalesce(acknowledged_at, created_at)
         AND coalesce(acknowledged_at, created_at) <= coalesce(resolved_at, 'infinity')
-        AND coalesce(resolved_at, created_at) <= coalesce(closed_at, 'infinity'))"""
-                      ).fetchone() == (0,)
+        AND coalesce(resolved_at, created_at) <= coalesce(closed_at, 'infinity'))""").fetchone()
+        == (0,)
+    )
     # storm errors fall inside their incident's window, and alerts after the problem began
     assert db.execute("""SELECT count(*) FROM error_reports e JOIN incidents i
         ON i.id = e.incident_id WHERE e.created_at > coalesce(i.resolved_at, 'infinity')
@@ -84,25 +96,27 @@ def test_load_fills_every_table_and_keeps_keys(db_dsn: str, db: psycopg.Connecti
 
 def test_fingerprints_match_sql_function(db: psycopg.Connection) -> None:
     for (etype, svc, msg, _), fp in zip(P.ERROR_KINDS, KIND_FINGERPRINT, strict=True):
-        row = db.execute("SELECT error_fingerprint(%s, %s, %s)",
-                         (svc, etype, msg.replace("{n}", "4711"))).fetchone()
+        row = db.execute(
+            "SELECT error_fingerprint(%s, %s, %s)", (svc, etype, msg.replace("{n}", "4711"))
+        ).fetchone()
         assert row is not None and row[0] == fp == fingerprint(svc, etype, msg.replace("{n}", "9"))
 
 
 def test_rerun_refuses_then_replace_works(db_dsn: str, db: psycopg.Connection, tiny) -> None:
     load_scenario(db_dsn, tiny)
-    with pytest.raises(UserError, match="already loaded.*--replace"):
+    with pytest.raises(UserError, match=r"already loaded.*--replace"):
         load_scenario(db_dsn, tiny)
     other = build_scenario("tiny", seed=8)
-    with pytest.raises(UserError, match="not empty.*--replace"):
+    with pytest.raises(UserError, match=r"not empty.*--replace"):
         load_scenario(db_dsn, other)
     summary = load_scenario(db_dsn, other, replace=True)
     row = db.execute("SELECT count(*) FROM performance_metrics").fetchone()
     assert row is not None and row[0] == summary.rows["performance_metrics"]
 
 
-def test_interrupted_load_leaves_whole_chunks(db_dsn: str, db: psycopg.Connection, tiny,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_load_leaves_whole_chunks(
+    db_dsn: str, db: psycopg.Connection, tiny, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from wedsync_analytics import load
 
     calls = {"n": 0}
@@ -110,9 +124,11 @@ def test_interrupted_load_leaves_whole_chunks(db_dsn: str, db: psycopg.Connectio
 
     def flaky(conn, w, t, chunk_rows, progress=None):  # type: ignore[no-untyped-def]
         if t.name == "performance_metrics":
+
             def stop(name: str, done: int, total: int) -> None:
                 if done >= 2 * chunk_rows:
                     raise KeyboardInterrupt
+
             return original(conn, w, t, chunk_rows, stop)
         calls["n"] += 1
         return original(conn, w, t, chunk_rows, progress)

@@ -61,7 +61,8 @@ def to_csv(df: pl.DataFrame) -> bytes:
 def copy_frame(conn: psycopg.Connection, t: TableDef, df: pl.DataFrame) -> None:
     """COPY one chunk (caller owns the transaction)."""
     stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in df.columns))
+        qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in df.columns)
+    )
     with conn.cursor() as cur, cur.copy(stmt) as cp:
         cp.write(to_csv(df))
 
@@ -69,16 +70,18 @@ def copy_frame(conn: psycopg.Connection, t: TableDef, df: pl.DataFrame) -> None:
 def _non_empty(conn: psycopg.Connection) -> list[str]:
     found = []
     for t in TABLES:
-        row = conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(qualified(t))
-                           ).fetchone()
+        row = conn.execute(
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(qualified(t))
+        ).fetchone()
         if row and row[0]:
             found.append(t.name)
     return found
 
 
 def _check_ready(conn: psycopg.Connection) -> None:
-    row = conn.execute("SELECT to_regclass('public.generation_runs'), "
-                       "to_regclass('public.performance_metrics')").fetchone()
+    row = conn.execute(
+        "SELECT to_regclass('public.generation_runs'), to_regclass('public.performance_metrics')"
+    ).fetchone()
     if not row or row[0] is None or row[1] is None:
         raise UserError("the database is not migrated: run `wedsync-analytics migrate` first")
 
@@ -86,26 +89,35 @@ def _check_ready(conn: psycopg.Connection) -> None:
 def _refuse(conn: psycopg.Connection, scenario: Scenario, tables: list[str]) -> None:
     last = conn.execute(
         "SELECT id, status, started_at FROM public.generation_runs WHERE fingerprint = %s "
-        "ORDER BY id DESC LIMIT 1", (scenario.fingerprint,)).fetchone()
+        "ORDER BY id DESC LIMIT 1",
+        (scenario.fingerprint,),
+    ).fetchone()
     where = f"{len(tables)} tables already have rows (e.g. {tables[0]})"
     if last is not None:
         raise UserError(
             f"this scenario (scale {scenario.scale}, seed {scenario.seed}) was already loaded "
             f"(run {last[0]}, {last[1]}, {last[2]:%Y-%m-%d %H:%M}); {where}: "
-            "nothing done; pass --replace to truncate and load again")
-    raise UserError(f"the database is not empty: {where}; nothing done; "
-                    "pass --replace to truncate the generated tables and load this scenario")
+            "nothing done; pass --replace to truncate and load again"
+        )
+    raise UserError(
+        f"the database is not empty: {where}; nothing done; "
+        "pass --replace to truncate the generated tables and load this scenario"
+    )
 
 
 def truncate_all(conn: psycopg.Connection) -> None:
     """Empty every generated table (CASCADE: rows referencing them go too)."""
     with conn.transaction():
-        conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-            sql.SQL(", ").join(qualified(t) for t in TABLES)))
+        conn.execute(
+            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                sql.SQL(", ").join(qualified(t) for t in TABLES)
+            )
+        )
 
 
 def _prefetch(source: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, bytes]]:
     """Build the next chunk (and its CSV) in a thread while the current one is copied."""
+
     def nxt() -> tuple[pl.DataFrame, bytes] | None:
         df = next(source, None)
         return None if df is None else (df, to_csv(df))
@@ -120,8 +132,13 @@ def _prefetch(source: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, by
             yield item
 
 
-def copy_table(conn: psycopg.Connection, w: World, t: TableDef, chunk_rows: int,
-               progress: Progress | None = None) -> int:
+def copy_table(
+    conn: psycopg.Connection,
+    w: World,
+    t: TableDef,
+    chunk_rows: int,
+    progress: Progress | None = None,
+) -> int:
     """Load every chunk of `t`, each in its own transaction; return rows loaded."""
     total = t.count(w)
     done = 0
@@ -129,7 +146,8 @@ def copy_table(conn: psycopg.Connection, w: World, t: TableDef, chunk_rows: int,
         progress(t.name, 0, total)
     for df, data in _prefetch(chunks(w, t, chunk_rows, total)):
         stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-            qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in df.columns))
+            qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in df.columns)
+        )
         with conn.transaction(), conn.cursor() as cur, cur.copy(stmt) as cp:
             cp.write(data)
         done += df.height
@@ -138,9 +156,14 @@ def copy_table(conn: psycopg.Connection, w: World, t: TableDef, chunk_rows: int,
     return done
 
 
-def load_scenario(dsn: str, scenario: Scenario, *, replace: bool = False,
-                  chunk_rows: int = DEFAULT_CHUNK_ROWS, progress: Progress | None = None
-                  ) -> LoadSummary:
+def load_scenario(
+    dsn: str,
+    scenario: Scenario,
+    *,
+    replace: bool = False,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> LoadSummary:
     """Generate `scenario` and COPY it into the (migrated) database at `dsn`."""
     w = World(scenario)
     with connect(dsn, autocommit=True) as conn:
@@ -154,7 +177,9 @@ def load_scenario(dsn: str, scenario: Scenario, *, replace: bool = False,
         conn.execute("SET synchronous_commit = off")
         row = conn.execute(
             "INSERT INTO public.generation_runs (fingerprint, scenario) VALUES (%s, %s) "
-            "RETURNING id", (scenario.fingerprint, scenario.to_json())).fetchone()
+            "RETURNING id",
+            (scenario.fingerprint, scenario.to_json()),
+        ).fetchone()
         assert row is not None
         summary = LoadSummary(run_id=int(row[0]))
         status = "failed"
@@ -163,8 +188,9 @@ def load_scenario(dsn: str, scenario: Scenario, *, replace: bool = False,
                 started = time.perf_counter()
                 summary.rows[t.name] = copy_table(conn, w, t, chunk_rows, progress)
                 summary.seconds[t.name] = time.perf_counter() - started
-            conn.execute("SELECT setval('public.incident_number_seq', %s)",
-                         (max(1, w.incidents.count),))
+            conn.execute(
+                "SELECT setval('public.incident_number_seq', %s)", (max(1, w.incidents.count),)
+            )
             status = "completed"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -179,8 +205,10 @@ def _finish(conn: psycopg.Connection, summary: LoadSummary, status: str) -> None
     try:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.rollback()
-        conn.execute("UPDATE public.generation_runs SET status = %s, row_counts = %s, "
-                     "finished_at = clock_timestamp() WHERE id = %s",
-                     (status, json.dumps(summary.rows), summary.run_id))
+        conn.execute(
+            "UPDATE public.generation_runs SET status = %s, row_counts = %s, "
+            "finished_at = clock_timestamp() WHERE id = %s",
+            (status, json.dumps(summary.rows), summary.run_id),
+        )
     except psycopg.Error:
         pass  # the connection is gone; the run stays 'running'

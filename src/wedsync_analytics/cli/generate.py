@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import (
-    BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn,
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
 )
 from rich.table import Table
 from rich.text import Text
@@ -28,11 +35,14 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
 
 
-def _plan_table(scenario: Scenario, counts: dict[str, int], seconds: dict[str, float] | None
-                ) -> Table:
-    title = (f"scale {scenario.scale}, seed {scenario.seed}, market {scenario.market}, "
-             f"{scenario.start} + {scenario.days} days, {scenario.suppliers} suppliers, "
-             f"{scenario.couples} couples")
+def _plan_table(
+    scenario: Scenario, counts: dict[str, int], seconds: dict[str, float] | None
+) -> Table:
+    title = (
+        f"scale {scenario.scale}, seed {scenario.seed}, market {scenario.market}, "
+        f"{scenario.start} + {scenario.days} days, {scenario.suppliers} suppliers, "
+        f"{scenario.couples} couples"
+    )
     out = Table(title=title)
     out.add_column("table")
     out.add_column("rows", justify="right")
@@ -50,8 +60,9 @@ def _plan_table(scenario: Scenario, counts: dict[str, int], seconds: dict[str, f
         out.add_row("total", f"{total:,}", style="bold")
     else:
         s = sum(seconds.values())
-        out.add_row("total", f"{total:,}", f"{s:.2f}", f"{total / s:,.0f}" if s else "",
-                    style="bold")
+        out.add_row(
+            "total", f"{total:,}", f"{s:.2f}", f"{total / s:,.0f}" if s else "", style="bold"
+        )
     return out
 
 
@@ -60,15 +71,17 @@ def generate(
     seed: Annotated[int, typer.Option(help="Seed: same seed, same rows.")] = 0,
     market: Annotated[str, typer.Option(help="Market calendar: us or uk.")] = "us",
     start: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD), local.")] = None,
-    days: Annotated[int | None, typer.Option(help="Number of days (default: the preset's).")
-                    ] = None,
-    out: Annotated[Path | None, typer.Option(help="Write Parquet files here, no database.")
-                   ] = None,
+    days: Annotated[
+        int | None, typer.Option(help="Number of days (default: the preset's).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write Parquet files here, no database.")] = None,
     dsn: DsnOption = None,
-    replace: Annotated[bool, typer.Option(help="Truncate generated tables before loading.")
-                       ] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print planned row counts only.")
-                       ] = False,
+    replace: Annotated[
+        bool, typer.Option(help="Truncate generated tables before loading.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print planned row counts only.")
+    ] = False,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (transaction).")] = 100_000,
 ) -> None:
     """Generate a deterministic wedding-season scenario and load it (or write Parquet)."""
@@ -82,10 +95,15 @@ def generate(
         return
     seconds: dict[str, float] = {}
     started: dict[str, float] = {}
-    columns = (TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(),
-               RateColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:<26}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(name: str, done: int, total: int) -> None:
             if name not in tasks:
@@ -102,8 +120,13 @@ def generate(
             from wedsync_analytics.config import resolve_dsn
             from wedsync_analytics.load import load_scenario
 
-            summary = load_scenario(resolve_dsn(dsn), scenario, replace=replace,
-                                    chunk_rows=chunk_rows, progress=progress)
+            summary = load_scenario(
+                resolve_dsn(dsn),
+                scenario,
+                replace=replace,
+                chunk_rows=chunk_rows,
+                progress=progress,
+            )
             rows = summary.rows
     console.print(_plan_table(scenario, rows, seconds))
     if out is not None:

@@ -23,8 +23,17 @@ from wedsync_analytics.generate.world import World
 DEFAULT_CHUNK_ROWS = 100_000
 Progress = Callable[[str, int, int], None]
 
-__all__ = ["PRESETS", "TABLES", "Scenario", "TableDef", "World", "build_scenario", "frames",
-           "plan", "write_parquet"]
+__all__ = [
+    "PRESETS",
+    "TABLES",
+    "Scenario",
+    "TableDef",
+    "World",
+    "build_scenario",
+    "frames",
+    "plan",
+    "write_parquet",
+]
 
 
 def plan(scenario: Scenario, world: World | None = None) -> dict[str, int]:
@@ -33,15 +42,20 @@ def plan(scenario: Scenario, world: World | None = None) -> dict[str, int]:
     return {t.name: t.count(w) for t in TABLES}
 
 
-def frames(scenario: Scenario, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-           world: World | None = None) -> Iterator[pl.DataFrame]:
+def frames(
+    scenario: Scenario, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS, world: World | None = None
+) -> Iterator[pl.DataFrame]:
     """Chunks of one table's rows."""
     w = world or World(scenario)
     return chunks(w, table(name), chunk_rows)
 
 
-def write_parquet(scenario: Scenario, out_dir: str | Path, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                  progress: Progress | None = None) -> dict[str, int]:
+def write_parquet(
+    scenario: Scenario,
+    out_dir: str | Path,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> dict[str, int]:
     """Write `<out_dir>/<table>.parquet` for every table (one row group per chunk)."""
     from wedsync_analytics.generate.output import write_tables
 

@@ -14,17 +14,29 @@ from wedsync_analytics.generate.world import COUPLE, SUPPLIER, World, ids
 
 _DAY = 86_400_000_000
 # (step, probability of reaching it from the previous step, median delay in hours)
-SUPPLIER_FUNNEL = (("signup", 1.0, 0.0), ("onboarding_completed", 0.72, 6.0),
-                   ("first_client_added", 0.60, 48.0), ("subscription_started", 0.45, 144.0))
-COUPLE_FUNNEL = (("signup", 1.0, 0.0), ("wedding_details_added", 0.80, 2.0),
-                 ("first_supplier_connected", 0.55, 72.0), ("guest_list_created", 0.50, 120.0))
+SUPPLIER_FUNNEL = (
+    ("signup", 1.0, 0.0),
+    ("onboarding_completed", 0.72, 6.0),
+    ("first_client_added", 0.60, 48.0),
+    ("subscription_started", 0.45, 144.0),
+)
+COUPLE_FUNNEL = (
+    ("signup", 1.0, 0.0),
+    ("wedding_details_added", 0.80, 2.0),
+    ("first_supplier_connected", 0.55, 72.0),
+    ("guest_list_created", 0.50, 120.0),
+)
 TIERS = ("starter", "professional", "scale")
 PRICES = {"us": (29.0, 59.0, 99.0), "uk": (19.0, 49.0, 79.0)}
 ACTIVITY = (  # (event_type, event_name, weight)
-    ("engagement", "client_added", 10), ("engagement", "message_sent", 30),
-    ("engagement", "form_submitted", 14), ("engagement", "timeline_shared", 8),
-    ("engagement", "photo_uploaded", 12), ("commerce", "invoice_paid", 6),
-    ("commerce", "refund_issued", 1), ("marketing", "experiment_exposure", 9),
+    ("engagement", "client_added", 10),
+    ("engagement", "message_sent", 30),
+    ("engagement", "form_submitted", 14),
+    ("engagement", "timeline_shared", 8),
+    ("engagement", "photo_uploaded", 12),
+    ("commerce", "invoice_paid", 6),
+    ("commerce", "refund_issued", 1),
+    ("marketing", "experiment_exposure", 9),
 )
 
 
@@ -90,26 +102,31 @@ def _funnel_rows(w: World, f: dict[str, np.ndarray], a: int, b: int) -> pl.DataF
     price = np.asarray(PRICES[w.s.market])[tier]
     paid = sup & (step == 3)
     org = w.user_org[user]
-    return pl.DataFrame({
-        "id": ids(w.seed, "business_events.funnel", b)[a:b] if b else pl.Series([], dtype=pl.String),
-        "event_type": pl.Series(["funnel"] * n),
-        "event_name": pooled(names, name_idx),
-        "user_id": w.user_id.gather(user),
-        "organization_id": w.org_id.gather(org),
-        "session_id": pl.Series([None] * n, dtype=pl.String),
-        "event_properties": pooled([_props("funnel", tier=t) for t in TIERS], tier),
-        "user_properties": pooled([_props("supplier"), _props("couple")],
-                                  (kind == COUPLE).astype(np.int64)),
-        "device_properties": pl.Series(['{"device":"desktop"}'] * n),
-        "wedding_context": w.hour_context.gather(w.grid.hour_of(ts)),
-        "conversion_value": np.where(paid, price, np.nan),
-        "revenue_impact": np.where(paid, price, np.nan),
-        "funnel_step": pooled(names, name_idx),
-        "experiment_id": pl.Series([None] * n, dtype=pl.String),
-        "ab_test_variant": pl.Series([None] * n, dtype=pl.String),
-        "event_timestamp": timestamps(ts),
-        "processed_at": timestamps(ts + 1_500_000),
-    }).with_columns(pl.col("conversion_value", "revenue_impact").fill_nan(None))
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "business_events.funnel", b)[a:b]
+            if b
+            else pl.Series([], dtype=pl.String),
+            "event_type": pl.Series(["funnel"] * n),
+            "event_name": pooled(names, name_idx),
+            "user_id": w.user_id.gather(user),
+            "organization_id": w.org_id.gather(org),
+            "session_id": pl.Series([None] * n, dtype=pl.String),
+            "event_properties": pooled([_props("funnel", tier=t) for t in TIERS], tier),
+            "user_properties": pooled(
+                [_props("supplier"), _props("couple")], (kind == COUPLE).astype(np.int64)
+            ),
+            "device_properties": pl.Series(['{"device":"desktop"}'] * n),
+            "wedding_context": w.hour_context.gather(w.grid.hour_of(ts)),
+            "conversion_value": np.where(paid, price, np.nan),
+            "revenue_impact": np.where(paid, price, np.nan),
+            "funnel_step": pooled(names, name_idx),
+            "experiment_id": pl.Series([None] * n, dtype=pl.String),
+            "ab_test_variant": pl.Series([None] * n, dtype=pl.String),
+            "event_timestamp": timestamps(ts),
+            "processed_at": timestamps(ts + 1_500_000),
+        }
+    ).with_columns(pl.col("conversion_value", "revenue_impact").fill_nan(None))
 
 
 def _activity_rows(w: World, a: int, b: int, total: int) -> pl.DataFrame:
@@ -121,51 +138,62 @@ def _activity_rows(w: World, a: int, b: int, total: int) -> pl.DataFrame:
     conversion = np.where(ev == 5, amount, np.nan)
     exp = ev == 7
     variant = e.s("variant").integers(e.idx, 0, 2)
-    return pl.DataFrame({
-        "id": e.ids(),
-        "event_type": pooled([x[0] for x in ACTIVITY], ev),
-        "event_name": pooled([x[1] for x in ACTIVITY], ev),
-        "user_id": e.user_ids(),
-        "organization_id": e.org_ids(),
-        "session_id": e.sessions(),
-        "event_properties": pooled([_props(x[1]) for x in ACTIVITY], ev),
-        "user_properties": pooled([json_text({"segment": g}) for g in SEGMENTS],
-                                  user_segment(w)[e.user]),
-        "device_properties": pooled([json_text({"device": d}) for d in
-                                     ("desktop", "tablet", "mobile", "unknown")], e.device_idx()),
-        "wedding_context": e.context(),
-        "conversion_value": conversion,
-        "revenue_impact": revenue,
-        "funnel_step": pl.Series([None] * e.n, dtype=pl.String),
-        "experiment_id": pl.select(pl.when(pl.Series(exp)).then(
-            pl.lit("exp-timeline-v2"))).to_series(),
-        "ab_test_variant": pl.select(pl.when(pl.Series(exp)).then(
-            pooled(("control", "treatment"), variant))).to_series(),
-        "event_timestamp": e.times(),
-        "processed_at": e.times(ingest_lag(e)),
-    }).with_columns(pl.col("conversion_value", "revenue_impact").fill_nan(None))
+    return pl.DataFrame(
+        {
+            "id": e.ids(),
+            "event_type": pooled([x[0] for x in ACTIVITY], ev),
+            "event_name": pooled([x[1] for x in ACTIVITY], ev),
+            "user_id": e.user_ids(),
+            "organization_id": e.org_ids(),
+            "session_id": e.sessions(),
+            "event_properties": pooled([_props(x[1]) for x in ACTIVITY], ev),
+            "user_properties": pooled(
+                [json_text({"segment": g}) for g in SEGMENTS], user_segment(w)[e.user]
+            ),
+            "device_properties": pooled(
+                [json_text({"device": d}) for d in ("desktop", "tablet", "mobile", "unknown")],
+                e.device_idx(),
+            ),
+            "wedding_context": e.context(),
+            "conversion_value": conversion,
+            "revenue_impact": revenue,
+            "funnel_step": pl.Series([None] * e.n, dtype=pl.String),
+            "experiment_id": pl.select(
+                pl.when(pl.Series(exp)).then(pl.lit("exp-timeline-v2"))
+            ).to_series(),
+            "ab_test_variant": pl.select(
+                pl.when(pl.Series(exp)).then(pooled(("control", "treatment"), variant))
+            ).to_series(),
+            "event_timestamp": e.times(),
+            "processed_at": e.times(ingest_lag(e)),
+        }
+    ).with_columns(pl.col("conversion_value", "revenue_impact").fill_nan(None))
 
 
 def feature_usage(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
     e = base(w, "feature_usage", start, stop, total)
     feat = e.s("feature").choice(e.idx, [15, 12, 10, 9, 8, 14, 6, 7, 5, 6, 4, 3, 2, 5, 3])
     cat = np.array([0, 0, 0, 1, 2, 1, 2, 3, 3, 3, 2, 3, 0, 1, 0])[feat]
-    return pl.DataFrame({
-        "id": e.ids(),
-        "organization_id": e.org_ids(),
-        "user_id": e.user_ids(),
-        "session_id": e.sessions(),
-        "feature_name": pooled(P.FEATURES, feat),
-        "feature_category": pooled(("planning", "communication", "commerce", "guests"), cat),
-        "usage_count": 1 + e.s("count").exponential(e.idx, 2.0).astype(np.int64),
-        "duration_seconds": np.round(np.minimum(e.s("dur").lognormal(e.idx, 45.0, 1.0), 86_400), 2),
-        "user_segment": e.segments(),
-        "device_type": e.devices(),
-        "properties": pooled([json_text({"feature": f}) for f in P.FEATURES], feat),
-        "wedding_context": e.context(),
-        "used_at": e.times(),
-        "created_at": e.times(ingest_lag(e)),
-    })
+    return pl.DataFrame(
+        {
+            "id": e.ids(),
+            "organization_id": e.org_ids(),
+            "user_id": e.user_ids(),
+            "session_id": e.sessions(),
+            "feature_name": pooled(P.FEATURES, feat),
+            "feature_category": pooled(("planning", "communication", "commerce", "guests"), cat),
+            "usage_count": 1 + e.s("count").exponential(e.idx, 2.0).astype(np.int64),
+            "duration_seconds": np.round(
+                np.minimum(e.s("dur").lognormal(e.idx, 45.0, 1.0), 86_400), 2
+            ),
+            "user_segment": e.segments(),
+            "device_type": e.devices(),
+            "properties": pooled([json_text({"feature": f}) for f in P.FEATURES], feat),
+            "wedding_context": e.context(),
+            "used_at": e.times(),
+            "created_at": e.times(ingest_lag(e)),
+        }
+    )
 
 
 def conversion_funnels(w: World) -> pl.DataFrame:
@@ -174,25 +202,29 @@ def conversion_funnels(w: World) -> pl.DataFrame:
     org = np.r_[0, 0, suppliers]
     n = len(org)
     names = ["Supplier activation", "Couple activation"] + ["Client booking"] * len(suppliers)
-    steps = ([pg_array([x[0] for x in SUPPLIER_FUNNEL]), pg_array([x[0] for x in COUPLE_FUNNEL])]
-             + [pg_array(["enquiry", "proposal_sent", "contract_signed", "deposit_paid"])]
-             * len(suppliers))
+    steps = [pg_array([x[0] for x in SUPPLIER_FUNNEL]), pg_array([x[0] for x in COUPLE_FUNNEL])] + [
+        pg_array(["enquiry", "proposal_sent", "contract_signed", "deposit_paid"])
+    ] * len(suppliers)
     created = np.maximum(w.org_created[org], w.start_us - 60 * _DAY)
     seg = np.r_[4, 5, np.full(len(suppliers), 5)]
-    return pl.DataFrame({
-        "id": ids(w.seed, "conversion_funnels", n),
-        "organization_id": w.org_id.gather(org),
-        "funnel_name": names,
-        "description": [f"{x} funnel" for x in names],
-        "steps": steps,
-        "conversion_window": pl.Series(["14 days", "30 days"] + ["60 days"] * len(suppliers)),
-        "funnel_mode": pl.Series(["ordered"] * n),
-        "target_segment": pooled(SEGMENTS, seg, enum=True),
-        "is_active": True,
-        "created_by": w.user_id.gather(np.searchsorted(w.user_org, org)),
-        "created_at": timestamps(created),
-        "updated_at": timestamps(created),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "conversion_funnels", n),
+            "organization_id": w.org_id.gather(org),
+            "funnel_name": names,
+            "description": [f"{x} funnel" for x in names],
+            "steps": steps,
+            "conversion_window": pl.Series(["14 days", "30 days"] + ["60 days"] * len(suppliers)),
+            "funnel_mode": pl.Series(["ordered"] * n),
+            "target_segment": pooled(SEGMENTS, seg, enum=True),
+            "is_active": True,
+            "created_by": w.user_id.gather(
+                np.asarray(np.searchsorted(w.user_org, org), dtype=np.int64)
+            ),
+            "created_at": timestamps(created),
+            "updated_at": timestamps(created),
+        }
+    )
 
 
 def revenue_metrics(w: World) -> pl.DataFrame:
@@ -219,20 +251,22 @@ def revenue_metrics(w: World) -> pl.DataFrame:
     n = len(org)
     dates = np.datetime64(w.s.start, "D") + day
     season = np.isin(dates.astype("datetime64[M]").astype(np.int64) % 12 + 1, range(5, 11))
-    return pl.DataFrame({
-        "id": ids(w.seed, "revenue_metrics", n),
-        "organization_id": w.org_id.gather(org),
-        "metric_date": pl.Series(dates).cast(pl.Date),
-        "metric_type": pooled(("mrr", "new_mrr"), mtype),
-        "subscription_tier": pooled(TIERS, t),
-        "amount": prices[t],
-        "currency": pl.Series([w.market.currency] * n),
-        "active_subscriptions": np.ones(n, np.int64),
-        "new_subscriptions": mtype,
-        "churned_subscriptions": np.zeros(n, np.int64),
-        "is_wedding_season": season,
-        "created_at": timestamps(w.start_us + (day + 1) * _DAY),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "revenue_metrics", n),
+            "organization_id": w.org_id.gather(org),
+            "metric_date": pl.Series(dates).cast(pl.Date),
+            "metric_type": pooled(("mrr", "new_mrr"), mtype),
+            "subscription_tier": pooled(TIERS, t),
+            "amount": prices[t],
+            "currency": pl.Series([w.market.currency] * n),
+            "active_subscriptions": np.ones(n, np.int64),
+            "new_subscriptions": mtype,
+            "churned_subscriptions": np.zeros(n, np.int64),
+            "is_wedding_season": season,
+            "created_at": timestamps(w.start_us + (day + 1) * _DAY),
+        }
+    )
 
 
 def user_segments(w: World) -> pl.DataFrame:
@@ -249,14 +283,16 @@ def user_segments(w: World) -> pl.DataFrame:
     s = Streams(w.seed, "user_segments")
     k = np.arange(n, dtype=np.int64)
     assigned = np.maximum(w.user_created[u], w.start_us) + 3_600_000_000
-    return pl.DataFrame({
-        "id": ids(w.seed, "user_segments", n),
-        "organization_id": w.org_id.gather(w.user_org[u]),
-        "user_id": w.user_id.gather(u),
-        "segment": pooled(SEGMENTS, seg, enum=True),
-        "segment_score": np.round(100 * s["score"].uniform(k), 2),
-        "criteria": pooled([json_text({"rule": g}) for g in SEGMENTS], seg),
-        "assigned_at": timestamps(assigned),
-        "valid_until": timestamps(assigned + 90 * _DAY),
-        "created_at": timestamps(assigned),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "user_segments", n),
+            "organization_id": w.org_id.gather(w.user_org[u]),
+            "user_id": w.user_id.gather(u),
+            "segment": pooled(SEGMENTS, seg, enum=True),
+            "segment_score": np.round(100 * s["score"].uniform(k), 2),
+            "criteria": pooled([json_text({"rule": g}) for g in SEGMENTS], seg),
+            "assigned_at": timestamps(assigned),
+            "valid_until": timestamps(assigned + 90 * _DAY),
+            "created_at": timestamps(assigned),
+        }
+    )

@@ -62,10 +62,34 @@ class Market:
     source: str
 
 
-_HOURLY = _norm([
-    0.9, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4.2, 5.6, 6.2, 6.0,
-    5.6, 5.7, 5.8, 5.6, 5.3, 5.0, 5.3, 6.2, 6.8, 6.0, 4.0, 2.2,
-])
+_HOURLY = _norm(
+    [
+        0.9,
+        0.6,
+        0.4,
+        0.3,
+        0.3,
+        0.5,
+        1.2,
+        2.5,
+        4.2,
+        5.6,
+        6.2,
+        6.0,
+        5.6,
+        5.7,
+        5.8,
+        5.6,
+        5.3,
+        5.0,
+        5.3,
+        6.2,
+        6.8,
+        6.0,
+        4.0,
+        2.2,
+    ]
+)
 
 MARKETS: dict[str, Market] = {
     "us": Market(
@@ -139,8 +163,9 @@ class HourGrid:
         hour = np.empty(n, np.int64)
         day_index = np.empty(n, np.int64)
         local_date = np.empty(n, "datetime64[D]")
+        utc_begin = begin.astimezone(ZoneInfo("UTC"))  # aware + timedelta is wall-clock time
         for i in range(n):
-            local = (begin + timedelta(hours=i)).astimezone(tz)
+            local = (utc_begin + timedelta(hours=i)).astimezone(tz)
             month[i], isodow[i], hour[i] = local.month, local.isoweekday(), local.hour
             day_index[i] = (local.date() - start).days
             local_date[i] = np.datetime64(local.date())

@@ -13,8 +13,9 @@ from wedsync_analytics.generate.rng import I64, U64
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 # two ASCII hex digits of each byte value, as one little-endian uint16
-_HEX_PAIRS = (_HEX[np.arange(256) >> 4].astype(np.uint16)
-              | (_HEX[np.arange(256) & 15].astype(np.uint16) << 8))
+_HEX_PAIRS = _HEX[np.arange(256) >> 4].astype(np.uint16) | (
+    _HEX[np.arange(256) & 15].astype(np.uint16) << 8
+)
 TS = pl.Datetime("us", "UTC")
 
 
@@ -78,7 +79,9 @@ def json_text(value: object) -> str:
 
 def pg_array(items: Sequence[str]) -> str:
     """A PostgreSQL array literal of simple (unquoted-safe) text items."""
-    return "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
+    return (
+        "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
+    )
 
 
 def json_bool(flag: npt.NDArray[np.bool_]) -> pl.Series:
@@ -96,6 +99,8 @@ def interval_text(seconds: npt.NDArray[np.integer]) -> pl.Series:
     return pl.Series(seconds.astype(np.int64)).cast(pl.String) + " seconds"
 
 
-def rounded(values: npt.NDArray[np.floating], scale: int, maximum: float) -> npt.NDArray[np.float64]:
+def rounded(
+    values: npt.NDArray[np.floating], scale: int, maximum: float
+) -> npt.NDArray[np.float64]:
     """Values rounded to `scale` decimals and clipped to stay inside numeric(p, scale)."""
     return np.round(np.clip(values, -maximum, maximum), scale)

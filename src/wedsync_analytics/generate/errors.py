@@ -28,7 +28,8 @@ def fingerprint(service: str, error_type: str, message: str) -> str:
 
 KIND_FINGERPRINT = tuple(fingerprint(s, t, m.replace("{n}", "1")) for t, s, m, _ in P.ERROR_KINDS)
 KIND_ENDPOINT = tuple(
-    next((p for s, p in P.ENDPOINTS if s == svc), "/api/v1/health") for _, svc, _, _ in P.ERROR_KINDS
+    next((p for s, p in P.ENDPOINTS if s == svc), "/api/v1/health")
+    for _, svc, _, _ in P.ERROR_KINDS
 )
 _STACKS = tuple(
     f"{t}: {m.replace('{n}', '<n>')}\n    at handler ({s}/src/handlers/index.ts:{40 + i})\n"
@@ -72,13 +73,23 @@ def _core(w: World, idx: I64) -> dict[str, np.ndarray]:
     kind = np.where(storm, kinds[np.arange(len(idx)), pick], kind_bg)
     typical = np.array([e[3] for e in P.ERROR_KINDS])[kind]
     bg_sev = np.clip(typical + s["sev"].integers(idx, -1, 2), 0, 3)
-    st_sev = np.where(s["sev"].uniform(idx) < 0.7, inc.severity[j], np.maximum(inc.severity[j] - 1, 0))
+    st_sev = np.where(
+        s["sev"].uniform(idx) < 0.7, inc.severity[j], np.maximum(inc.severity[j] - 1, 0)
+    )
     severity = np.where(storm, st_sev, bg_sev)
     count = np.where(storm, 1, 1 + s["count"].exponential(idx, 1.5).astype(np.int64))
     span = (count - 1) * (1 + s["span"].integers(idx, 0, 30)) * 1_000_000
-    return {"idx": idx, "ts": ts, "user": user, "org": w.user_org[user], "kind": kind,
-            "severity": severity, "incident": np.where(storm, j, -1), "count": count,
-            "first": ts - span}
+    return {
+        "idx": idx,
+        "ts": ts,
+        "user": user,
+        "org": w.user_org[user],
+        "kind": kind,
+        "severity": severity,
+        "incident": np.where(storm, j, -1),
+        "count": count,
+        "first": ts - span,
+    }
 
 
 def error_ids(w: World, idx: I64) -> pl.Series:
@@ -99,39 +110,46 @@ def error_reports(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
     post = pooled([m.split("{n}")[1] for _, _, m, _ in P.ERROR_KINDS], kind)
     number = pl.Series(s["n"].integers(idx, 100, 30_000)).cast(pl.String)
     resolved_inc = inc.resolved[jj] >= 0
-    status = np.where(in_storm, np.where(resolved_inc, 2, 1),
-                      s["status"].choice(idx, (0.6, 0.05, 0.25, 0.0, 0.10)))
+    status = np.where(
+        in_storm,
+        np.where(resolved_inc, 2, 1),
+        s["status"].choice(idx, (0.6, 0.05, 0.25, 0.0, 0.10)),
+    )
     status_pool = ("open", "investigating", "resolved", "closed", "auto_resolved")
     hour = w.grid.hour_of(ts)
     session_key = c["user"] * 1_000_003 + ts // SESSION_SLOT_US
     has_corr = s["corr"].uniform(idx) < 0.5
     corr = uuid4(s["corr.hi"].bits(idx), s["corr.lo"].bits(idx))
     user_ids = w.user_id.gather(c["user"])
-    return pl.DataFrame({
-        "id": uuid7(ts, s["id"].bits(idx)),
-        "organization_id": w.org_id.gather(c["org"]),
-        "error_type": pooled([e[0] for e in P.ERROR_KINDS], kind),
-        "severity": pooled(ERROR_SEVERITIES, c["severity"], enum=True),
-        "service_name": pooled([e[1] for e in P.ERROR_KINDS], kind),
-        "endpoint_path": pooled(KIND_ENDPOINT, kind),
-        "error_message": pre + number + post,
-        "stack_trace": pooled(_STACKS, kind),
-        "user_id": user_ids,
-        "session_id": "sess_" + hex16(Stream(w.seed, "sessions", "id").bits(session_key)),
-        "request_data": pooled(_REQUEST_POOL, s["req"].integers(idx, 0, len(_REQUEST_POOL))),
-        "user_agent": pooled(P.USER_AGENTS, s["ua"].integers(idx, 0, len(P.USER_AGENTS))),
-        "ip_address": pooled(w.pools.ips, s["ip"].integers(idx, 0, len(w.pools.ips))),
-        "wedding_context": w.hour_context.gather(hour),
-        "correlation_id": pl.select(pl.when(pl.Series(has_corr)).then(corr)).to_series(),
-        "fingerprint": pooled(KIND_FINGERPRINT, kind),
-        "incident_id": pl.select(pl.when(pl.Series(in_storm)).then(inc.id.gather(jj))).to_series(),
-        "auto_recovery_attempted": in_storm & (s["auto"].uniform(idx) < 0.3),
-        "resolution_status": pooled(status_pool, status, enum=True),
-        "first_occurrence": timestamps(c["first"]),
-        "occurrence_count": c["count"],
-        "last_occurrence": timestamps(ts),
-        "created_at": timestamps(ts),
-    })
+    return pl.DataFrame(
+        {
+            "id": uuid7(ts, s["id"].bits(idx)),
+            "organization_id": w.org_id.gather(c["org"]),
+            "error_type": pooled([e[0] for e in P.ERROR_KINDS], kind),
+            "severity": pooled(ERROR_SEVERITIES, c["severity"], enum=True),
+            "service_name": pooled([e[1] for e in P.ERROR_KINDS], kind),
+            "endpoint_path": pooled(KIND_ENDPOINT, kind),
+            "error_message": pre + number + post,
+            "stack_trace": pooled(_STACKS, kind),
+            "user_id": user_ids,
+            "session_id": "sess_" + hex16(Stream(w.seed, "sessions", "id").bits(session_key)),
+            "request_data": pooled(_REQUEST_POOL, s["req"].integers(idx, 0, len(_REQUEST_POOL))),
+            "user_agent": pooled(P.USER_AGENTS, s["ua"].integers(idx, 0, len(P.USER_AGENTS))),
+            "ip_address": pooled(w.pools.ips, s["ip"].integers(idx, 0, len(w.pools.ips))),
+            "wedding_context": w.hour_context.gather(hour),
+            "correlation_id": pl.select(pl.when(pl.Series(has_corr)).then(corr)).to_series(),
+            "fingerprint": pooled(KIND_FINGERPRINT, kind),
+            "incident_id": pl.select(
+                pl.when(pl.Series(in_storm)).then(inc.id.gather(jj))
+            ).to_series(),
+            "auto_recovery_attempted": in_storm & (s["auto"].uniform(idx) < 0.3),
+            "resolution_status": pooled(status_pool, status, enum=True),
+            "first_occurrence": timestamps(c["first"]),
+            "occurrence_count": c["count"],
+            "last_occurrence": timestamps(ts),
+            "created_at": timestamps(ts),
+        }
+    )
 
 
 def error_groups(w: World) -> pl.DataFrame:
@@ -140,14 +158,31 @@ def error_groups(w: World) -> pl.DataFrame:
     parts = []
     for a in range(0, total, 1_000_000):
         c = _core(w, np.arange(a, min(total, a + 1_000_000), dtype=np.int64))
-        parts.append(pl.DataFrame({k: c[k] for k in ("org", "kind", "severity", "incident",
-                                                      "count", "first", "ts")})
-                     .group_by("org", "kind").agg(
-                         pl.col("count").sum(), pl.col("first").min(), pl.col("ts").max(),
-                         pl.col("severity").max(), pl.col("incident").max()))
-    g = (pl.concat(parts).group_by("org", "kind").agg(
-        pl.col("count").sum(), pl.col("first").min(), pl.col("ts").max(),
-        pl.col("severity").max(), pl.col("incident").max()).sort("org", "kind"))
+        parts.append(
+            pl.DataFrame(
+                {k: c[k] for k in ("org", "kind", "severity", "incident", "count", "first", "ts")}
+            )
+            .group_by("org", "kind")
+            .agg(
+                pl.col("count").sum(),
+                pl.col("first").min(),
+                pl.col("ts").max(),
+                pl.col("severity").max(),
+                pl.col("incident").max(),
+            )
+        )
+    g = (
+        pl.concat(parts)
+        .group_by("org", "kind")
+        .agg(
+            pl.col("count").sum(),
+            pl.col("first").min(),
+            pl.col("ts").max(),
+            pl.col("severity").max(),
+            pl.col("incident").max(),
+        )
+        .sort("org", "kind")
+    )
     inc = w.incidents
     org, kind = g["org"].to_numpy(), g["kind"].to_numpy()
     j = g["incident"].to_numpy()
@@ -156,26 +191,32 @@ def error_groups(w: World) -> pl.DataFrame:
     status = np.where(j < 0, 0, np.where(resolved, 2, 1))
     n = len(g)
     titles = [f"{t}: {m.replace('{n}', '<n>')}" for t, _, m, _ in P.ERROR_KINDS]
-    return pl.DataFrame({
-        "id": ids(w.seed, "error_groups", n),
-        "organization_id": w.org_id.gather(org),
-        "fingerprint": pooled(KIND_FINGERPRINT, kind),
-        "service_name": pooled([e[1] for e in P.ERROR_KINDS], kind),
-        "error_type": pooled([e[0] for e in P.ERROR_KINDS], kind),
-        "title": pooled(titles, kind),
-        "max_severity": pooled(ERROR_SEVERITIES, g["severity"].to_numpy(), enum=True),
-        "status": pooled(("open", "investigating", "resolved", "closed", "auto_resolved"),
-                         status, enum=True),
-        "times_seen": g["count"],
-        "first_seen": timestamps(g["first"].to_numpy()),
-        "last_seen": timestamps(g["ts"].to_numpy()),
-        "incident_id": pl.select(pl.when(pl.Series(j >= 0)).then(inc.id.gather(jj))).to_series(),
-        "regression_count": 0,
-        "resolved_at": pl.select(pl.when(pl.Series(resolved)).then(
-            timestamps(inc.resolved[jj]))).to_series(),
-        "created_at": timestamps(g["first"].to_numpy()),
-        "updated_at": timestamps(g["ts"].to_numpy()),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "error_groups", n),
+            "organization_id": w.org_id.gather(org),
+            "fingerprint": pooled(KIND_FINGERPRINT, kind),
+            "service_name": pooled([e[1] for e in P.ERROR_KINDS], kind),
+            "error_type": pooled([e[0] for e in P.ERROR_KINDS], kind),
+            "title": pooled(titles, kind),
+            "max_severity": pooled(ERROR_SEVERITIES, g["severity"].to_numpy(), enum=True),
+            "status": pooled(
+                ("open", "investigating", "resolved", "closed", "auto_resolved"), status, enum=True
+            ),
+            "times_seen": g["count"],
+            "first_seen": timestamps(g["first"].to_numpy()),
+            "last_seen": timestamps(g["ts"].to_numpy()),
+            "incident_id": pl.select(
+                pl.when(pl.Series(j >= 0)).then(inc.id.gather(jj))
+            ).to_series(),
+            "regression_count": 0,
+            "resolved_at": pl.select(
+                pl.when(pl.Series(resolved)).then(timestamps(inc.resolved[jj]))
+            ).to_series(),
+            "created_at": timestamps(g["first"].to_numpy()),
+            "updated_at": timestamps(g["ts"].to_numpy()),
+        }
+    )
 
 
 _CORR_TYPES = ("cascade", "same_fingerprint", "temporal", "root_cause")
@@ -197,42 +238,55 @@ def error_correlations(w: World) -> pl.DataFrame:
     s = Streams(w.seed, "error_correlations")
     k = np.arange(len(p), dtype=np.int64)
     rel_ts = _core(w, r_)["ts"]
-    return pl.DataFrame({
-        "id": ids(w.seed, "error_correlations", len(p)),
-        "organization_id": w.org_id.gather(_core(w, p)["org"]),
-        "primary_error_id": error_ids(w, p),
-        "related_error_id": error_ids(w, r_),
-        "correlation_type": pooled(_CORR_TYPES, np.array(typ, np.int64)),
-        "correlation_score": np.round(0.5 + 0.49 * s["score"].uniform(k), 2),
-        "is_root_cause": np.array(typ) == 3,
-        "context": pooled([json_text({"incident_window": True})], np.zeros(len(p), np.int64)),
-        "detected_at": timestamps(np.maximum(inc.created[jj], rel_ts)),
-        "created_at": timestamps(np.maximum(inc.created[jj], rel_ts)),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "error_correlations", len(p)),
+            "organization_id": w.org_id.gather(_core(w, p)["org"]),
+            "primary_error_id": error_ids(w, p),
+            "related_error_id": error_ids(w, r_),
+            "correlation_type": pooled(_CORR_TYPES, np.array(typ, np.int64)),
+            "correlation_score": np.round(0.5 + 0.49 * s["score"].uniform(k), 2),
+            "is_root_cause": np.array(typ) == 3,
+            "context": pooled([json_text({"incident_window": True})], np.zeros(len(p), np.int64)),
+            "detected_at": timestamps(np.maximum(inc.created[jj], rel_ts)),
+            "created_at": timestamps(np.maximum(inc.created[jj], rel_ts)),
+        }
+    )
 
 
 def error_patterns(w: World) -> pl.DataFrame:
     """Global catalogue: one recurring-error pattern per error kind."""
     n = len(P.ERROR_KINDS)
     created = w.start_us - 90 * 86_400_000_000
-    return pl.DataFrame({
-        "id": ids(w.seed, "error_patterns", n),
-        "pattern_name": [f"{t} in {s}" for t, s, _, _ in P.ERROR_KINDS],
-        "error_signature": list(KIND_FINGERPRINT),
-        "pattern_type": pooled(("recurring_error", "cascade_failure", "performance_degradation",
-                                "user_behavior_anomaly"), np.arange(n) % 3, enum=True),
-        "confidence_score": np.round(0.6 + 0.39 * Streams(w.seed, "error_patterns")["c"].uniform(
-            np.arange(n)), 2),
-        "occurrence_threshold": 5 + np.arange(n) % 4 * 5,
-        "time_window": pl.Series(["1 hour"] * n),
-        "affected_services": [pg_array([s]) for _, s, _, _ in P.ERROR_KINDS],
-        "common_context": [json_text({"service": s}) for _, s, _, _ in P.ERROR_KINDS],
-        "suggested_resolution": [f"See runbook for {s}" for _, s, _, _ in P.ERROR_KINDS],
-        "auto_escalate": [e[3] >= 3 for e in P.ERROR_KINDS],
-        "is_active": True,
-        "created_at": timestamps(np.full(n, created)),
-        "updated_at": timestamps(np.full(n, created)),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "error_patterns", n),
+            "pattern_name": [f"{t} in {s}" for t, s, _, _ in P.ERROR_KINDS],
+            "error_signature": list(KIND_FINGERPRINT),
+            "pattern_type": pooled(
+                (
+                    "recurring_error",
+                    "cascade_failure",
+                    "performance_degradation",
+                    "user_behavior_anomaly",
+                ),
+                np.arange(n) % 3,
+                enum=True,
+            ),
+            "confidence_score": np.round(
+                0.6 + 0.39 * Streams(w.seed, "error_patterns")["c"].uniform(np.arange(n)), 2
+            ),
+            "occurrence_threshold": 5 + np.arange(n) % 4 * 5,
+            "time_window": pl.Series(["1 hour"] * n),
+            "affected_services": [pg_array([s]) for _, s, _, _ in P.ERROR_KINDS],
+            "common_context": [json_text({"service": s}) for _, s, _, _ in P.ERROR_KINDS],
+            "suggested_resolution": [f"See runbook for {s}" for _, s, _, _ in P.ERROR_KINDS],
+            "auto_escalate": [e[3] >= 3 for e in P.ERROR_KINDS],
+            "is_active": True,
+            "created_at": timestamps(np.full(n, created)),
+            "updated_at": timestamps(np.full(n, created)),
+        }
+    )
 
 
 def error_suppression_rules(w: World) -> pl.DataFrame:
@@ -244,19 +298,21 @@ def error_suppression_rules(w: World) -> pl.DataFrame:
     n = len(orgs)
     first_user = np.searchsorted(w.user_org, orgs)
     v = P.ERROR_KINDS[4]
-    return pl.DataFrame({
-        "id": ids(w.seed, "error_suppression_rules", n),
-        "organization_id": w.org_id.gather(orgs),
-        "rule_name": pl.Series(["Mute form validation noise"] * n),
-        "fingerprint": pl.Series([KIND_FINGERPRINT[4]] * n),
-        "service_name": pl.Series([v[1]] * n),
-        "error_type": pl.Series([v[0]] * n),
-        "message_pattern": pl.Series([r"^field [0-9]+ failed validation"] * n),
-        "max_severity": pooled(ERROR_SEVERITIES, np.ones(n, np.int64), enum=True),
-        "suppress_until": pl.Series([None] * n, dtype=pl.Datetime("us", "UTC")),
-        "reason": pl.Series(["known client-side validation, tracked in product backlog"] * n),
-        "is_active": True,
-        "created_by": w.user_id.gather(first_user),
-        "created_at": timestamps(np.maximum(w.org_created[orgs], w.start_us - 86_400_000_000)),
-        "updated_at": timestamps(np.maximum(w.org_created[orgs], w.start_us - 86_400_000_000)),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "error_suppression_rules", n),
+            "organization_id": w.org_id.gather(orgs),
+            "rule_name": pl.Series(["Mute form validation noise"] * n),
+            "fingerprint": pl.Series([KIND_FINGERPRINT[4]] * n),
+            "service_name": pl.Series([v[1]] * n),
+            "error_type": pl.Series([v[0]] * n),
+            "message_pattern": pl.Series([r"^field [0-9]+ failed validation"] * n),
+            "max_severity": pooled(ERROR_SEVERITIES, np.ones(n, np.int64), enum=True),
+            "suppress_until": pl.Series([None] * n, dtype=pl.Datetime("us", "UTC")),
+            "reason": pl.Series(["known client-side validation, tracked in product backlog"] * n),
+            "is_active": True,
+            "created_by": w.user_id.gather(first_user),
+            "created_at": timestamps(np.maximum(w.org_created[orgs], w.start_us - 86_400_000_000)),
+            "updated_at": timestamps(np.maximum(w.org_created[orgs], w.start_us - 86_400_000_000)),
+        }
+    )

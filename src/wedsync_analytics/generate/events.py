@@ -117,8 +117,11 @@ def user_device(world: World) -> I64:
         s = Streams(world.seed, "users")
         k = np.arange(world.n_users, dtype=np.int64)
         supplier = world.org_kind[world.user_org] == SUPPLIER
-        cached = np.where(supplier, s["device"].choice(k, (0.62, 0.10, 0.28)),
-                          s["device"].choice(k, (0.30, 0.10, 0.60)))
+        cached = np.where(
+            supplier,
+            s["device"].choice(k, (0.62, 0.10, 0.28)),
+            s["device"].choice(k, (0.30, 0.10, 0.60)),
+        )
         world.__dict__["_user_device"] = cached
     return np.asarray(cached)
 

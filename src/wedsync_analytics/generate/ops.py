@@ -14,8 +14,11 @@ from wedsync_analytics.generate.world import PLATFORM, SUPPLIER, World, ids
 _DAY = 86_400_000_000
 _MIN = 60_000_000
 HEALTH_INTERVAL_MIN = {"tiny": 60, "small": 30, "season": 10, "peak": 10}
-CHECKS = tuple((s, "http_endpoint") for s in P.SERVICES) + (
-    ("booking-service", "database_connection"), ("notification-service", "queue_health"))
+CHECKS = (
+    *((s, "http_endpoint") for s in P.SERVICES),
+    ("booking-service", "database_connection"),
+    ("notification-service", "queue_health"),
+)
 
 
 def users(w: World) -> pl.DataFrame:
@@ -24,15 +27,18 @@ def users(w: World) -> pl.DataFrame:
     local = w.pools.emails_local
     email = pooled(local, k % len(local)) + "." + pl.Series(k).cast(pl.String) + "@example.com"
     kind = w.org_kind[w.user_org]
-    return pl.DataFrame({
-        "id": w.user_id,
-        "email": email,
-        "raw_app_meta_data": pooled(['{"provider":"email"}'], np.zeros(n, np.int64)),
-        "raw_user_meta_data": pooled([json_text({"kind": x}) for x in ("staff", "supplier",
-                                                                      "couple")], kind),
-        "created_at": timestamps(w.user_created),
-        "updated_at": timestamps(w.user_created),
-    })
+    return pl.DataFrame(
+        {
+            "id": w.user_id,
+            "email": email,
+            "raw_app_meta_data": pooled(['{"provider":"email"}'], np.zeros(n, np.int64)),
+            "raw_user_meta_data": pooled(
+                [json_text({"kind": x}) for x in ("staff", "supplier", "couple")], kind
+            ),
+            "created_at": timestamps(w.user_created),
+            "updated_at": timestamps(w.user_created),
+        }
+    )
 
 
 def organizations(w: World) -> pl.DataFrame:
@@ -47,17 +53,23 @@ def organizations(w: World) -> pl.DataFrame:
         elif kind[i] == SUPPLIER:
             names.append(f"{sur[i % len(sur)]} {P.SUPPLIER_KINDS[i % len(P.SUPPLIER_KINDS)]}")
         else:
-            names.append(f"{firsts[i % len(firsts)]} & {firsts[(i * 7 + 3) % len(firsts)]}'s wedding")
-    slugs = [f"{nm.lower().replace(' ', '-').replace('&', 'and').replace(chr(39), '')}-{i}"
-             for i, nm in enumerate(names)]
-    return pl.DataFrame({
-        "id": w.org_id,
-        "name": names,
-        "slug": [s[:100] for s in slugs],
-        "timezone": pl.Series([w.market.timezone] * n),
-        "created_at": timestamps(w.org_created),
-        "updated_at": timestamps(w.org_created),
-    })
+            names.append(
+                f"{firsts[i % len(firsts)]} & {firsts[(i * 7 + 3) % len(firsts)]}'s wedding"
+            )
+    slugs = [
+        f"{nm.lower().replace(' ', '-').replace('&', 'and').replace(chr(39), '')}-{i}"
+        for i, nm in enumerate(names)
+    ]
+    return pl.DataFrame(
+        {
+            "id": w.org_id,
+            "name": names,
+            "slug": [s[:100] for s in slugs],
+            "timezone": pl.Series([w.market.timezone] * n),
+            "created_at": timestamps(w.org_created),
+            "updated_at": timestamps(w.org_created),
+        }
+    )
 
 
 def user_profiles(w: World) -> pl.DataFrame:
@@ -66,49 +78,71 @@ def user_profiles(w: World) -> pl.DataFrame:
     first = w.user_first
     staff_roles = np.array([4, 3, 3, 2, 3, 1, 3, 2])  # admin, on_call..., support, devops
     pos = np.arange(n) - np.searchsorted(w.user_org, w.user_org)
-    role = np.where(kind == PLATFORM, staff_roles[np.minimum(pos, 7)],
-                    np.where(first & (kind == SUPPLIER), 4, 0))
+    role = np.where(
+        kind == PLATFORM,
+        staff_roles[np.minimum(pos, 7)],
+        np.where(first & (kind == SUPPLIER), 4, 0),
+    )
     names = w.pools.person_names
-    return pl.DataFrame({
-        "id": ids(w.seed, "user_profiles", n),
-        "user_id": w.user_id,
-        "organization_id": w.org_id.gather(w.user_org),
-        "app_role": pooled(("member", "support", "devops", "on_call", "admin"), role, enum=True),
-        "display_name": pooled(names, np.arange(n) % len(names)),
-        "email": users(w)["email"],
-        "is_active": True,
-        "created_at": timestamps(w.user_created),
-        "updated_at": timestamps(w.user_created),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "user_profiles", n),
+            "user_id": w.user_id,
+            "organization_id": w.org_id.gather(w.user_org),
+            "app_role": pooled(
+                ("member", "support", "devops", "on_call", "admin"), role, enum=True
+            ),
+            "display_name": pooled(names, np.arange(n) % len(names)),
+            "email": users(w)["email"],
+            "is_active": True,
+            "created_at": timestamps(w.user_created),
+            "updated_at": timestamps(w.user_created),
+        }
+    )
 
 
-_INTEGRATIONS = (("Sentry", "error_tracking"), ("Datadog", "apm"), ("PagerDuty",
-                 "incident_management"), ("Better Uptime", "uptime"), ("PostHog", "analytics"))
+_INTEGRATIONS = (
+    ("Sentry", "error_tracking"),
+    ("Datadog", "apm"),
+    ("PagerDuty", "incident_management"),
+    ("Better Uptime", "uptime"),
+    ("PostHog", "analytics"),
+)
 
 
 def monitoring_integrations(w: World) -> pl.DataFrame:
     n = len(_INTEGRATIONS)
     t = np.full(n, w.start_us - 200 * _DAY)
-    return pl.DataFrame({
-        "id": ids(w.seed, "monitoring_integrations", n),
-        "service_name": [a for a, _ in _INTEGRATIONS],
-        "integration_type": pl.Series([b for _, b in _INTEGRATIONS]),
-        "configuration": [json_text({"project": a.lower()}) for a, _ in _INTEGRATIONS],
-        "credentials_encrypted": pl.Series([None] * n, dtype=pl.String),
-        "webhook_endpoints": pl.Series(['["https://hooks.wedsync.com/monitoring"]'] * n),
-        "data_sync_enabled": True,
-        "last_sync_at": timestamps(np.full(n, w.end_us - 5 * _MIN)),
-        "sync_status": pl.Series(["healthy"] * n),
-        "is_active": True,
-        "created_at": timestamps(t),
-        "updated_at": timestamps(t),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "monitoring_integrations", n),
+            "service_name": [a for a, _ in _INTEGRATIONS],
+            "integration_type": pl.Series([b for _, b in _INTEGRATIONS]),
+            "configuration": [json_text({"project": a.lower()}) for a, _ in _INTEGRATIONS],
+            "credentials_encrypted": pl.Series([None] * n, dtype=pl.String),
+            "webhook_endpoints": pl.Series(['["https://hooks.wedsync.com/monitoring"]'] * n),
+            "data_sync_enabled": True,
+            "last_sync_at": timestamps(np.full(n, w.end_us - 5 * _MIN)),
+            "sync_status": pl.Series(["healthy"] * n),
+            "is_active": True,
+            "created_at": timestamps(t),
+            "updated_at": timestamps(t),
+        }
+    )
 
 
-_THIRD = (("Stripe", "payment", True), ("Twilio", "sms", True), ("SendGrid", "email", True),
-          ("Google Calendar", "calendar", False), ("AWS S3", "storage", True),
-          ("Auth0", "authentication", True), ("Mapbox", "maps", False), ("Zoom", "video", False),
-          ("HubSpot", "crm", False), ("PostHog", "analytics", False))
+_THIRD = (
+    ("Stripe", "payment", True),
+    ("Twilio", "sms", True),
+    ("SendGrid", "email", True),
+    ("Google Calendar", "calendar", False),
+    ("AWS S3", "storage", True),
+    ("Auth0", "authentication", True),
+    ("Mapbox", "maps", False),
+    ("Zoom", "video", False),
+    ("HubSpot", "crm", False),
+    ("PostHog", "analytics", False),
+)
 
 
 def third_party_services(w: World) -> pl.DataFrame:
@@ -116,22 +150,25 @@ def third_party_services(w: World) -> pl.DataFrame:
     s = Streams(w.seed, "third_party_services")
     k = np.arange(n, dtype=np.int64)
     t = np.full(n, w.start_us - 200 * _DAY)
-    return pl.DataFrame({
-        "id": ids(w.seed, "third_party_services", n),
-        "service_name": [a for a, _, _ in _THIRD],
-        "service_type": pl.Series([b for _, b, _ in _THIRD]),
-        "api_endpoint": [f"https://api.{a.lower().replace(' ', '')}.com" for a, _, _ in _THIRD],
-        "health_check_endpoint": [f"https://status.{a.lower().replace(' ', '')}.com"
-                                  for a, _, _ in _THIRD],
-        "current_status": pl.Series(["operational"] * n),
-        "last_health_check": timestamps(np.full(n, w.end_us - _MIN)),
-        "response_time_ms": s["rt"].integers(k, 40, 400),
-        "uptime_percentage": np.round(99 + s["up"].uniform(k), 2),
-        "wedding_critical": [c for _, _, c in _THIRD],
-        "fallback_available": k % 2 == 0,
-        "created_at": timestamps(t),
-        "updated_at": timestamps(t),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "third_party_services", n),
+            "service_name": [a for a, _, _ in _THIRD],
+            "service_type": pl.Series([b for _, b, _ in _THIRD]),
+            "api_endpoint": [f"https://api.{a.lower().replace(' ', '')}.com" for a, _, _ in _THIRD],
+            "health_check_endpoint": [
+                f"https://status.{a.lower().replace(' ', '')}.com" for a, _, _ in _THIRD
+            ],
+            "current_status": pl.Series(["operational"] * n),
+            "last_health_check": timestamps(np.full(n, w.end_us - _MIN)),
+            "response_time_ms": s["rt"].integers(k, 40, 400),
+            "uptime_percentage": np.round(99 + s["up"].uniform(k), 2),
+            "wedding_critical": [c for _, _, c in _THIRD],
+            "fallback_available": k % 2 == 0,
+            "created_at": timestamps(t),
+            "updated_at": timestamps(t),
+        }
+    )
 
 
 def system_maintenance_logs(w: World) -> pl.DataFrame:
@@ -139,18 +176,20 @@ def system_maintenance_logs(w: World) -> pl.DataFrame:
     n = w.s.days
     t = w.start_us + np.arange(n) * _DAY + 3 * 3_600_000_000
     s = Streams(w.seed, "system_maintenance_logs")
-    return pl.DataFrame({
-        "id": ids(w.seed, "system_maintenance_logs", n),
-        "activity_type": pl.Series(["monitoring_data_cleanup"] * n),
-        "status": pl.Series(["completed"] * n),
-        "records_affected": s["n"].integers(np.arange(n), 0, 5000),
-        "details": pl.Series(['{"retention_days":90}'] * n),
-        "as_of": timestamps(t),
-        "started_at": timestamps(t),
-        "completed_at": timestamps(t + 2_000_000),
-        "performed_by": pl.Series(["postgres"] * n),
-        "created_at": timestamps(t),
-    })
+    return pl.DataFrame(
+        {
+            "id": ids(w.seed, "system_maintenance_logs", n),
+            "activity_type": pl.Series(["monitoring_data_cleanup"] * n),
+            "status": pl.Series(["completed"] * n),
+            "records_affected": s["n"].integers(np.arange(n), 0, 5000),
+            "details": pl.Series(['{"retention_days":90}'] * n),
+            "as_of": timestamps(t),
+            "started_at": timestamps(t),
+            "completed_at": timestamps(t + 2_000_000),
+            "performed_by": pl.Series(["postgres"] * n),
+            "created_at": timestamps(t),
+        }
+    )
 
 
 def health_count(w: World) -> int:
@@ -178,22 +217,34 @@ def system_health_checks(w: World, start: int, stop: int, total: int) -> pl.Data
     deg = w.degradation(ts, svc)
     rt = (s["rt"].lognormal(idx, 80.0, 0.4) * deg).astype(np.int64)
     bad = status > 0
-    types = ("http_endpoint", "database_connection", "third_party_api", "queue_health",
-             "disk_space", "memory_usage")
-    return pl.DataFrame({
-        "id": uuid7(ts, s["id"].bits(idx)),
-        "organization_id": w.org_id.gather(np.zeros(len(idx), np.int64)),
-        "check_name": pooled([f"{a} {b}" for a, b in CHECKS], check),
-        "service_name": pooled(P.SERVICES, svc),
-        "check_type": pooled(types, np.array([types.index(b) for _, b in CHECKS])[check],
-                             enum=True),
-        "status": pooled(("healthy", "degraded", "unhealthy", "unknown"), status, enum=True),
-        "response_time_ms": rt,
-        "error_message": pl.select(pl.when(pl.Series(bad)).then(
-            pooled(("", "latency above threshold", "endpoint returned 503"), status))).to_series(),
-        "check_details": pooled(['{"region":"primary"}'], np.zeros(len(idx), np.int64)),
-        "wedding_critical": np.isin(svc, [2, 3, 5]),
-        "last_success": timestamps(last_ok),
-        "consecutive_failures": since,
-        "created_at": timestamps(ts),
-    })
+    types = (
+        "http_endpoint",
+        "database_connection",
+        "third_party_api",
+        "queue_health",
+        "disk_space",
+        "memory_usage",
+    )
+    return pl.DataFrame(
+        {
+            "id": uuid7(ts, s["id"].bits(idx)),
+            "organization_id": w.org_id.gather(np.zeros(len(idx), np.int64)),
+            "check_name": pooled([f"{a} {b}" for a, b in CHECKS], check),
+            "service_name": pooled(P.SERVICES, svc),
+            "check_type": pooled(
+                types, np.array([types.index(b) for _, b in CHECKS])[check], enum=True
+            ),
+            "status": pooled(("healthy", "degraded", "unhealthy", "unknown"), status, enum=True),
+            "response_time_ms": rt,
+            "error_message": pl.select(
+                pl.when(pl.Series(bad)).then(
+                    pooled(("", "latency above threshold", "endpoint returned 503"), status)
+                )
+            ).to_series(),
+            "check_details": pooled(['{"region":"primary"}'], np.zeros(len(idx), np.int64)),
+            "wedding_critical": np.isin(svc, [2, 3, 5]),
+            "last_success": timestamps(last_ok),
+            "consecutive_failures": since,
+            "created_at": timestamps(ts),
+        }
+    )

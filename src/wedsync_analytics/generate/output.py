@@ -15,8 +15,12 @@ from wedsync_analytics.generate.tables import TABLES, chunks
 from wedsync_analytics.generate.world import World
 
 
-def write_tables(scenario: Scenario, out: Path, chunk_rows: int,
-                 progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+def write_tables(
+    scenario: Scenario,
+    out: Path,
+    chunk_rows: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, int]:
     """One Parquet file per table (`auth.users.parquet` for auth.users); returns row counts."""
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -49,6 +53,7 @@ def write_tables(scenario: Scenario, out: Path, chunk_rows: int,
                 writer.close()
         tmp.replace(path)
         written[t.name] = done
-    (out / "scenario.json").write_text(json.dumps(
-        {"scenario": json.loads(scenario.to_json()), "rows": written}, indent=2) + "\n")
+    (out / "scenario.json").write_text(
+        json.dumps({"scenario": json.loads(scenario.to_json()), "rows": written}, indent=2) + "\n"
+    )
     return written

@@ -9,12 +9,24 @@ import polars as pl
 from wedsync_analytics.generate import pools as P
 from wedsync_analytics.generate.columns import json_text, pooled, rounded, timestamps
 from wedsync_analytics.generate.events import (
-    base, endpoint_choice, endpoints, ingest_lag, services,
+    base,
+    endpoint_choice,
+    endpoints,
+    ingest_lag,
+    services,
 )
 from wedsync_analytics.generate.world import World
 
-METRIC_TYPES = ("response_time", "throughput", "error_rate", "cpu_usage", "memory_usage",
-                "database_query_time", "core_web_vitals", "user_journey_time")
+METRIC_TYPES = (
+    "response_time",
+    "throughput",
+    "error_rate",
+    "cpu_usage",
+    "memory_usage",
+    "database_query_time",
+    "core_web_vitals",
+    "user_journey_time",
+)
 METRIC_WEIGHTS = (0.35, 0.08, 0.08, 0.08, 0.08, 0.15, 0.10, 0.08)
 METRIC_UNITS = ("ms", "rpm", "percent", "percent", "percent", "ms", "ms", "ms")
 # metric types measured per request (have a user and an endpoint)
@@ -31,9 +43,15 @@ _METRIC_VALUE = (
     lambda z, d, t: 45_000.0 * np.exp(0.5 * z) * d,
 )
 _LOAD_POOL = [
-    json_text({"cpu_pct": 20 + (i * 7) % 70, "mem_pct": 40 + (i * 11) % 50,
-               "db_connections": 10 + (i * 13) % 90, "region": ("us-east-1", "eu-west-2")[i % 2],
-               "instance": f"web-{i % 8}"})
+    json_text(
+        {
+            "cpu_pct": 20 + (i * 7) % 70,
+            "mem_pct": 40 + (i * 11) % 50,
+            "db_connections": 10 + (i * 13) % 90,
+            "region": ("us-east-1", "eu-west-2")[i % 2],
+            "instance": f"web-{i % 8}",
+        }
+    )
     for i in range(64)
 ]
 
@@ -51,38 +69,54 @@ def performance_metrics(w: World, start: int, stop: int, total: int) -> pl.DataF
         sel = np.flatnonzero(mt == t)
         value[sel] = f(z[sel], deg[sel], traffic[sel])
     per_request = _PER_REQUEST[mt]
-    return pl.DataFrame({
-        "id": b.ids(),
-        "organization_id": b.org_ids(),
-        "metric_type": pooled(METRIC_TYPES, mt, enum=True),
-        "service_name": services(svc),
-        "endpoint_path": pl.select(pl.when(pl.Series(per_request)).then(endpoints(ep))).to_series(),
-        "metric_value": rounded(value, 3, 9_999_999.0),
-        "metric_unit": pooled(METRIC_UNITS, mt),
-        "user_id": b.user_ids(per_request),
-        "session_id": b.sessions(),
-        "device_type": b.devices(),
-        "connection_type": b.connections(),
-        "user_segment": b.segments(),
-        "wedding_context": b.context(),
-        "system_load_context": pooled(_LOAD_POOL, b.s("load").integers(b.idx, 0, len(_LOAD_POOL))),
-        "timestamp": b.times(),
-        "created_at": b.times(ingest_lag(b)),
-    })
+    return pl.DataFrame(
+        {
+            "id": b.ids(),
+            "organization_id": b.org_ids(),
+            "metric_type": pooled(METRIC_TYPES, mt, enum=True),
+            "service_name": services(svc),
+            "endpoint_path": pl.select(
+                pl.when(pl.Series(per_request)).then(endpoints(ep))
+            ).to_series(),
+            "metric_value": rounded(value, 3, 9_999_999.0),
+            "metric_unit": pooled(METRIC_UNITS, mt),
+            "user_id": b.user_ids(per_request),
+            "session_id": b.sessions(),
+            "device_type": b.devices(),
+            "connection_type": b.connections(),
+            "user_segment": b.segments(),
+            "wedding_context": b.context(),
+            "system_load_context": pooled(
+                _LOAD_POOL, b.s("load").integers(b.idx, 0, len(_LOAD_POOL))
+            ),
+            "timestamp": b.times(),
+            "created_at": b.times(ingest_lag(b)),
+        }
+    )
 
 
 def _rating(lcp: np.ndarray, inp: np.ndarray, cls: np.ndarray) -> pl.Series:
     """Worst of the LCP/INP/CLS ratings (web-vitals thresholds: good <=, poor >)."""
-    r = np.maximum.reduce([
-        np.digitize(lcp, [2500, 4000], right=True),
-        np.digitize(inp, [200, 500], right=True),
-        np.digitize(cls, [0.1, 0.25], right=True),
-    ])
+    r = np.maximum.reduce(
+        [
+            np.digitize(lcp, [2500, 4000], right=True),
+            np.digitize(inp, [200, 500], right=True),
+            np.digitize(cls, [0.1, 0.25], right=True),
+        ]
+    )
     return pooled(("good", "needs_improvement", "poor"), r, enum=True)
 
 
-_VIEWPORTS = ((1920, 1080), (1440, 900), (1366, 768), (1024, 1366), (820, 1180),
-              (390, 844), (414, 896), (360, 800))
+_VIEWPORTS = (
+    (1920, 1080),
+    (1440, 900),
+    (1366, 768),
+    (1024, 1366),
+    (820, 1180),
+    (390, 844),
+    (414, 896),
+    (360, 800),
+)
 _VIEWPORT_BY_DEVICE = ((0, 1, 2), (3, 4), (5, 6, 7))
 
 
@@ -110,28 +144,30 @@ def core_web_vitals(w: World, start: int, stop: int, total: int) -> pl.DataFrame
         ua[sel] = np.asarray(opts)[(vp_pick[sel] * 997 % 1 * len(opts)).astype(np.int64)]
     pages = pooled(P.PAGES, page)
     host = "https://app.wedsync.com"
-    return pl.DataFrame({
-        "id": b.ids(),
-        "organization_id": b.org_ids(),
-        "user_id": b.user_ids(),
-        "session_id": b.sessions(),
-        "page_url": host + pages.str.replace("{id}", "123", literal=True),
-        "page_group": pages.str.replace("{id}", ":id", literal=True),
-        "lcp_value": lcp,
-        "inp_value": inp,
-        "fid_value": pl.Series([None] * b.n, dtype=pl.Float64),
-        "cls_value": cls,
-        "fcp_value": fcp,
-        "ttfb_value": ttfb,
-        "device_type": b.devices(),
-        "connection_type": b.connections(),
-        "viewport_width": np.array([v[0] for v in _VIEWPORTS])[vp],
-        "viewport_height": np.array([v[1] for v in _VIEWPORTS])[vp],
-        "user_agent": pooled(P.USER_AGENTS, ua),
-        "performance_rating": _rating(lcp, inp, cls),
-        "wedding_workflow_context": b.context(),
-        "created_at": b.times(),
-    })
+    return pl.DataFrame(
+        {
+            "id": b.ids(),
+            "organization_id": b.org_ids(),
+            "user_id": b.user_ids(),
+            "session_id": b.sessions(),
+            "page_url": host + pages.str.replace("{id}", "123", literal=True),
+            "page_group": pages.str.replace("{id}", ":id", literal=True),
+            "lcp_value": lcp,
+            "inp_value": inp,
+            "fid_value": pl.Series([None] * b.n, dtype=pl.Float64),
+            "cls_value": cls,
+            "fcp_value": fcp,
+            "ttfb_value": ttfb,
+            "device_type": b.devices(),
+            "connection_type": b.connections(),
+            "viewport_width": np.array([v[0] for v in _VIEWPORTS])[vp],
+            "viewport_height": np.array([v[1] for v in _VIEWPORTS])[vp],
+            "user_agent": pooled(P.USER_AGENTS, ua),
+            "performance_rating": _rating(lcp, inp, cls),
+            "wedding_workflow_context": b.context(),
+            "created_at": b.times(),
+        }
+    )
 
 
 def api_performance(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
@@ -143,37 +179,46 @@ def api_performance(w: World, start: int, stop: int, total: int) -> pl.DataFrame
     rt = b.s("rt").lognormal(b.idx, 140.0, 0.7) * deg
     err_p = np.where(j >= 0, 0.25, 0.008)
     failed = b.u("fail") < err_p
-    status = np.where(failed, np.where(b.u("code") < 0.7, 503, 500),
-                      np.where(b.u("code") < 0.03, 404, 200))
+    status = np.where(
+        failed, np.where(b.u("code") < 0.7, 503, 500), np.where(b.u("code") < 0.03, 404, 200)
+    )
     method = b.s("method").choice(b.idx, (0.62, 0.25, 0.06, 0.05, 0.02))
-    return pl.DataFrame({
-        "id": b.ids(),
-        "organization_id": b.org_ids(),
-        "service_name": services(svc),
-        "endpoint_path": endpoints(ep),
-        "http_method": pooled(P.HTTP_METHODS, method),
-        "status_code": pl.Series(status, dtype=pl.Int16),
-        "response_time_ms": rounded(rt, 3, 9_999_999.0),
-        "db_time_ms": rounded(rt * (0.1 + 0.5 * b.u("db")), 3, 9_999_999.0),
-        "request_size_bytes": (b.s("req").lognormal(b.idx, 600.0, 1.0)).astype(np.int64),
-        "response_size_bytes": (b.s("resp").lognormal(b.idx, 4000.0, 1.2)).astype(np.int64),
-        "user_id": b.user_ids(),
-        "session_id": b.sessions(),
-        "device_type": b.devices(),
-        "wedding_context": b.context(),
-        "recorded_at": b.times(),
-        "created_at": b.times(ingest_lag(b)),
-    })
+    return pl.DataFrame(
+        {
+            "id": b.ids(),
+            "organization_id": b.org_ids(),
+            "service_name": services(svc),
+            "endpoint_path": endpoints(ep),
+            "http_method": pooled(P.HTTP_METHODS, method),
+            "status_code": pl.Series(status, dtype=pl.Int16),
+            "response_time_ms": rounded(rt, 3, 9_999_999.0),
+            "db_time_ms": rounded(rt * (0.1 + 0.5 * b.u("db")), 3, 9_999_999.0),
+            "request_size_bytes": (b.s("req").lognormal(b.idx, 600.0, 1.0)).astype(np.int64),
+            "response_size_bytes": (b.s("resp").lognormal(b.idx, 4000.0, 1.2)).astype(np.int64),
+            "user_id": b.user_ids(),
+            "session_id": b.sessions(),
+            "device_type": b.devices(),
+            "wedding_context": b.context(),
+            "recorded_at": b.times(),
+            "created_at": b.times(ingest_lag(b)),
+        }
+    )
 
 
 QUERIES = (
     ("booking-service", "SELECT * FROM bookings WHERE supplier_id = $1 AND wedding_date >= $2"),
     ("booking-service", "UPDATE bookings SET status = $1 WHERE id = $2"),
-    ("search-service", "SELECT id, name FROM suppliers WHERE region = $1 ORDER BY rating DESC LIMIT $2"),
+    (
+        "search-service",
+        "SELECT id, name FROM suppliers WHERE region = $1 ORDER BY rating DESC LIMIT $2",
+    ),
     ("messaging-service", "INSERT INTO messages (thread_id, body) VALUES ($1, $2)"),
     ("messaging-service", "SELECT * FROM messages WHERE thread_id = $1 ORDER BY created_at"),
     ("payment-service", "SELECT * FROM invoices WHERE organization_id = $1 AND status = $2"),
-    ("calendar-service", "SELECT * FROM events WHERE calendar_id = $1 AND starts_at BETWEEN $2 AND $3"),
+    (
+        "calendar-service",
+        "SELECT * FROM events WHERE calendar_id = $1 AND starts_at BETWEEN $2 AND $3",
+    ),
     ("forms-service", "SELECT * FROM form_responses WHERE form_id = $1"),
     ("media-service", "SELECT * FROM photos WHERE gallery_id = $1 LIMIT $2"),
     ("auth-service", "SELECT * FROM sessions WHERE token_hash = $1"),
@@ -191,26 +236,33 @@ def database_performance(w: World, start: int, stop: int, total: int) -> pl.Data
     slow = exe > 250
     wait = np.where(deg > 1, b.s("wait").integers(b.idx, 1, len(_WAITS)), 0)
     fp = pl.Series([f"{0x5A17 + i * 7919:016x}" for i in range(len(QUERIES))])
-    return pl.DataFrame({
-        "id": b.ids(),
-        "organization_id": b.org_ids(),
-        "service_name": services(svc),
-        "database_name": pl.Series(["wedsync"] * b.n),
-        "query_fingerprint": fp.gather(q),
-        "query_text": pooled([t for _, t in QUERIES], q),
-        "calls": 1 + b.s("calls").integers(b.idx, 0, 50),
-        "execution_time_ms": rounded(exe, 3, 999_999_999.0),
-        "rows_examined": b.s("rows").lognormal(b.idx, 200.0, 1.5).astype(np.int64),
-        "rows_returned": b.s("ret").lognormal(b.idx, 20.0, 1.0).astype(np.int64),
-        "lock_wait_ms": rounded(np.where(wait == 1, exe * 0.4, 0.0), 3, 999_999_999.0),
-        "wait_event": pl.select(pl.when(pl.Series(wait > 0)).then(pooled(_WAITS, wait))).to_series(),
-        "is_slow_query": slow,
-        "explain_plan": pl.select(pl.when(pl.Series(slow)).then(pl.lit(
-            '{"plan":{"Node Type":"Seq Scan","Total Cost":1840.5}}'))).to_series(),
-        "wedding_context": b.context(),
-        "recorded_at": b.times(),
-        "created_at": b.times(ingest_lag(b)),
-    })
+    return pl.DataFrame(
+        {
+            "id": b.ids(),
+            "organization_id": b.org_ids(),
+            "service_name": services(svc),
+            "database_name": pl.Series(["wedsync"] * b.n),
+            "query_fingerprint": fp.gather(q),
+            "query_text": pooled([t for _, t in QUERIES], q),
+            "calls": 1 + b.s("calls").integers(b.idx, 0, 50),
+            "execution_time_ms": rounded(exe, 3, 999_999_999.0),
+            "rows_examined": b.s("rows").lognormal(b.idx, 200.0, 1.5).astype(np.int64),
+            "rows_returned": b.s("ret").lognormal(b.idx, 20.0, 1.0).astype(np.int64),
+            "lock_wait_ms": rounded(np.where(wait == 1, exe * 0.4, 0.0), 3, 999_999_999.0),
+            "wait_event": pl.select(
+                pl.when(pl.Series(wait > 0)).then(pooled(_WAITS, wait))
+            ).to_series(),
+            "is_slow_query": slow,
+            "explain_plan": pl.select(
+                pl.when(pl.Series(slow)).then(
+                    pl.lit('{"plan":{"Node Type":"Seq Scan","Total Cost":1840.5}}')
+                )
+            ).to_series(),
+            "wedding_context": b.context(),
+            "recorded_at": b.times(),
+            "created_at": b.times(ingest_lag(b)),
+        }
+    )
 
 
 JOURNEYS = (
@@ -238,25 +290,29 @@ def user_journey_performance(w: World, start: int, stop: int, total: int) -> pl.
     offsets = np.concatenate([[0], np.cumsum([len(s) for _, s in JOURNEYS])])[:-1]
     dur = b.s("dur").lognormal(b.idx, 40_000.0, 0.6) * deg
     dur_us = (dur * 1000).astype(np.int64)
-    return pl.DataFrame({
-        "id": b.ids(),
-        "organization_id": b.org_ids(),
-        "user_id": b.user_ids(),
-        "session_id": b.sessions(),
-        "journey_name": pooled([n for n, _ in JOURNEYS], jn),
-        "journey_steps": pooled(_JOURNEY_STEP_JSON, jn),
-        "step_count": np.where(abandon, at + 1, n_steps),
-        "completed": ~abandon,
-        "abandoned_at_step": pl.select(pl.when(pl.Series(abandon)).then(
-            pooled(step_names, offsets[jn] + at))).to_series(),
-        "error_count": np.where(deg > 1, b.s("err").integers(b.idx, 0, 4), 0),
-        "started_at": b.times(),
-        "completed_at": pl.select(pl.when(pl.Series(~abandon)).then(
-            timestamps(b.ts + dur_us))).to_series(),
-        "total_duration_ms": rounded(np.where(abandon, dur * 0.5, dur), 3, 999_999_999.0),
-        "device_type": b.devices(),
-        "connection_type": b.connections(),
-        "user_segment": b.segments(),
-        "wedding_context": b.context(),
-        "created_at": b.times(dur_us + ingest_lag(b)),
-    })
+    return pl.DataFrame(
+        {
+            "id": b.ids(),
+            "organization_id": b.org_ids(),
+            "user_id": b.user_ids(),
+            "session_id": b.sessions(),
+            "journey_name": pooled([n for n, _ in JOURNEYS], jn),
+            "journey_steps": pooled(_JOURNEY_STEP_JSON, jn),
+            "step_count": np.where(abandon, at + 1, n_steps),
+            "completed": ~abandon,
+            "abandoned_at_step": pl.select(
+                pl.when(pl.Series(abandon)).then(pooled(step_names, offsets[jn] + at))
+            ).to_series(),
+            "error_count": np.where(deg > 1, b.s("err").integers(b.idx, 0, 4), 0),
+            "started_at": b.times(),
+            "completed_at": pl.select(
+                pl.when(pl.Series(~abandon)).then(timestamps(b.ts + dur_us))
+            ).to_series(),
+            "total_duration_ms": rounded(np.where(abandon, dur * 0.5, dur), 3, 999_999_999.0),
+            "device_type": b.devices(),
+            "connection_type": b.connections(),
+            "user_segment": b.segments(),
+            "wedding_context": b.context(),
+            "created_at": b.times(dur_us + ingest_lag(b)),
+        }
+    )

@@ -10,31 +10,61 @@ from faker import Faker
 from wedsync_analytics.generate.rng import stream_key
 
 SERVICES = (
-    "api-gateway", "auth-service", "booking-service", "payment-service", "messaging-service",
-    "calendar-service", "media-service", "search-service", "notification-service", "forms-service",
+    "api-gateway",
+    "auth-service",
+    "booking-service",
+    "payment-service",
+    "messaging-service",
+    "calendar-service",
+    "media-service",
+    "search-service",
+    "notification-service",
+    "forms-service",
 )
 # relative traffic per service (same order as SERVICES)
 SERVICE_WEIGHTS = (20, 8, 14, 6, 12, 10, 9, 8, 7, 6)
 
 ENDPOINTS = (
-    ("api-gateway", "/api/v1/health"), ("api-gateway", "/api/v1/session"),
-    ("auth-service", "/api/v1/auth/login"), ("auth-service", "/api/v1/auth/refresh"),
-    ("booking-service", "/api/v1/bookings"), ("booking-service", "/api/v1/bookings/{id}"),
+    ("api-gateway", "/api/v1/health"),
+    ("api-gateway", "/api/v1/session"),
+    ("auth-service", "/api/v1/auth/login"),
+    ("auth-service", "/api/v1/auth/refresh"),
+    ("booking-service", "/api/v1/bookings"),
+    ("booking-service", "/api/v1/bookings/{id}"),
     ("booking-service", "/api/v1/weddings/{id}/timeline"),
-    ("payment-service", "/api/v1/payments/intent"), ("payment-service", "/api/v1/invoices"),
-    ("messaging-service", "/api/v1/messages"), ("messaging-service", "/api/v1/threads/{id}"),
-    ("calendar-service", "/api/v1/calendar/events"), ("calendar-service", "/api/v1/availability"),
-    ("media-service", "/api/v1/photos/upload"), ("media-service", "/api/v1/galleries/{id}"),
-    ("search-service", "/api/v1/suppliers/search"), ("search-service", "/api/v1/venues/search"),
-    ("notification-service", "/api/v1/notifications"), ("forms-service", "/api/v1/forms/{id}"),
+    ("payment-service", "/api/v1/payments/intent"),
+    ("payment-service", "/api/v1/invoices"),
+    ("messaging-service", "/api/v1/messages"),
+    ("messaging-service", "/api/v1/threads/{id}"),
+    ("calendar-service", "/api/v1/calendar/events"),
+    ("calendar-service", "/api/v1/availability"),
+    ("media-service", "/api/v1/photos/upload"),
+    ("media-service", "/api/v1/galleries/{id}"),
+    ("search-service", "/api/v1/suppliers/search"),
+    ("search-service", "/api/v1/venues/search"),
+    ("notification-service", "/api/v1/notifications"),
+    ("forms-service", "/api/v1/forms/{id}"),
     ("forms-service", "/api/v1/forms/{id}/responses"),
 )
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 PAGES = (
-    "/dashboard", "/clients", "/clients/{id}", "/weddings/{id}/timeline", "/forms/builder",
-    "/messages", "/calendar", "/invoices", "/gallery/{id}", "/onboarding", "/settings/billing",
-    "/wedme/plan", "/wedme/suppliers", "/wedme/guests", "/wedme/budget", "/pricing",
+    "/dashboard",
+    "/clients",
+    "/clients/{id}",
+    "/weddings/{id}/timeline",
+    "/forms/builder",
+    "/messages",
+    "/calendar",
+    "/invoices",
+    "/gallery/{id}",
+    "/onboarding",
+    "/settings/billing",
+    "/wedme/plan",
+    "/wedme/suppliers",
+    "/wedme/guests",
+    "/wedme/budget",
+    "/pricing",
 )
 
 ERROR_KINDS = (
@@ -56,9 +86,21 @@ ERROR_KINDS = (
 )
 
 FEATURES = (
-    "client_list", "timeline_builder", "form_builder", "photo_gallery", "invoicing",
-    "messaging", "calendar_sync", "guest_list", "budget_tracker", "supplier_search",
-    "contract_esign", "seating_chart", "ai_assistant", "mobile_app", "journey_automation",
+    "client_list",
+    "timeline_builder",
+    "form_builder",
+    "photo_gallery",
+    "invoicing",
+    "messaging",
+    "calendar_sync",
+    "guest_list",
+    "budget_tracker",
+    "supplier_search",
+    "contract_esign",
+    "seating_chart",
+    "ai_assistant",
+    "mobile_app",
+    "journey_automation",
 )
 
 USER_AGENTS = (
@@ -79,8 +121,18 @@ USER_AGENTS = (
 # device of each user agent above: 0 desktop, 1 tablet, 2 mobile
 USER_AGENT_DEVICE = (0, 0, 2, 2, 1, 0, 2)
 
-SUPPLIER_KINDS = ("Photography", "Florals", "Catering", "Venue", "Videography", "Music",
-                  "Planning", "Cakes", "Hair & Makeup", "Stationery")
+SUPPLIER_KINDS = (
+    "Photography",
+    "Florals",
+    "Catering",
+    "Venue",
+    "Videography",
+    "Music",
+    "Planning",
+    "Cakes",
+    "Hair & Makeup",
+    "Stationery",
+)
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,9 @@ def _small(name: str, fn: Callable[[World], pl.DataFrame]) -> TableDef:
         df: pl.DataFrame = w.__dict__[key]
         return df
 
-    return TableDef(name, lambda w: frame(w).height,
-                    lambda w, a, b, total: frame(w).slice(a, b - a))
+    return TableDef(
+        name, lambda w: frame(w).height, lambda w, a, b, total: frame(w).slice(a, b - a)
+    )
 
 
 def _events(name: str, fn: Builder, extra: Callable[[World], int] | None = None) -> TableDef:
@@ -107,8 +108,9 @@ def table(name: str) -> TableDef:
     return BY_NAME[name]
 
 
-def chunks(w: World, t: TableDef, chunk_rows: int, total: int | None = None
-           ) -> Iterator[pl.DataFrame]:
+def chunks(
+    w: World, t: TableDef, chunk_rows: int, total: int | None = None
+) -> Iterator[pl.DataFrame]:
     """The rows of table `t` in chunks of at most `chunk_rows`; identical for any chunk size."""
     total = t.count(w) if total is None else total
     for a in range(0, total, chunk_rows):

@@ -71,7 +71,6 @@ class Incidents:
         return np.where(self.resolved >= 0, self.resolved, self.closed)
 
 
-
 class World:
     """Scenario-wide entities, computed once and shared by every table builder."""
 
@@ -126,7 +125,10 @@ class World:
         dates = first + horizon
         months = dates.astype("datetime64[M]").astype(np.int64) % 12
         dows = (dates.astype(np.int64) + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
-        w = np.asarray(self.market.month_share)[months] * np.asarray(self.market.weekday_share)[dows]
+        w = (
+            np.asarray(self.market.month_share)[months]
+            * np.asarray(self.market.weekday_share)[dows]
+        )
         pick = np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), s["day"].uniform(k)), len(w) - 1)
         out = dates[pick].astype(np.int64)
         return np.where(self.org_kind == COUPLE, out, -1)
@@ -179,8 +181,9 @@ class World:
     @cached_property
     def _user_lut(self) -> I64:
         mid = (np.arange(1 << 20) + 0.5) / (1 << 20)
-        pos = np.minimum(np.searchsorted(self.active_user_cdf, mid, side="right"),
-                         len(self.active_users) - 1)
+        pos = np.minimum(
+            np.searchsorted(self.active_user_cdf, mid, side="right"), len(self.active_users) - 1
+        )
         return np.asarray(self.active_users[pos], dtype=np.int64)
 
     def pick_users(self, u: F64) -> I64:
@@ -201,14 +204,18 @@ class World:
         g = self.grid
         out = []
         for h in range(g.hours):
-            out.append(json_text({
-                "timezone": self.market.timezone,
-                "local_date": str(g.local_date[h]),
-                "iso_dow": int(g.isodow[h]),
-                "is_saturday": bool(g.isodow[h] == 6),
-                "is_weekend": bool(g.isodow[h] >= 6),
-                "is_wedding_season": bool(5 <= g.month[h] <= 10),
-            }))
+            out.append(
+                json_text(
+                    {
+                        "timezone": self.market.timezone,
+                        "local_date": str(g.local_date[h]),
+                        "iso_dow": int(g.isodow[h]),
+                        "is_saturday": bool(g.isodow[h] == 6),
+                        "is_weekend": bool(g.isodow[h] >= 6),
+                        "is_wedding_season": bool(5 <= g.month[h] <= 10),
+                    }
+                )
+            )
         return pl.Series(out, dtype=pl.String)
 
     # ---- incidents -----------------------------------------------------------------
@@ -226,8 +233,11 @@ class World:
         s = Streams(self.seed, "incidents")
         k = np.arange(K, dtype=np.int64)
         w = g.weight * np.where(g.isodow == 6, SATURDAY_INCIDENT_FACTOR, 1.0)
-        start = np.sort(g.start_us + g.random_hours(s["hour"].uniform(k), w) * US_PER_HOUR
-                        + (s["minute"].uniform(k) * US_PER_HOUR).astype(np.int64))
+        start = np.sort(
+            g.start_us
+            + g.random_hours(s["hour"].uniform(k), w) * US_PER_HOUR
+            + (s["minute"].uniform(k) * US_PER_HOUR).astype(np.int64)
+        )
         hour = g.hour_of(start)
         saturday = g.isodow[hour] == 6
         wedding_day = saturday | (np.isin(g.isodow[hour], (5, 7)) & g.is_season[hour])
@@ -266,9 +276,20 @@ class World:
         storm_total = 0.25 * self.background_errors
         storm = (5 + np.round(storm_total * weight / weight.sum())).astype(np.int64)
         return Incidents(
-            id=ids(self.seed, "incidents", K), org=org, start=start, created=created, ack=ack,
-            resolved=resolved, closed=closed, severity=severity, service=service, kinds=kinds,
-            wedding_day=wedding_day, saturday=saturday, policy=policy, escalation=escalation,
+            id=ids(self.seed, "incidents", K),
+            org=org,
+            start=start,
+            created=created,
+            ack=ack,
+            resolved=resolved,
+            closed=closed,
+            severity=severity,
+            service=service,
+            kinds=kinds,
+            wedding_day=wedding_day,
+            saturday=saturday,
+            policy=policy,
+            escalation=escalation,
             storm=storm,
         )
 
