@@ -87,7 +87,7 @@ def _pick(rng: np.random.Generator, values: Sequence[object], n: int,
 def random_dataset(seed: int, as_of: datetime, n: int = 200) -> dict[str, pl.DataFrame]:
     """Rows for every table the analyses read; small pools of values make ties likely."""
     rng = np.random.default_rng(seed)
-    users = user_ids(max(3, n // 10))
+    users = user_ids(max(3, min(n // 10, 1000)))
     ts = pl.Datetime("us", "UTC")
     vals = [0.0, 1.5, 1.5, 12.25, 100.0, 2500.0, 2500.0, 4000.5, 9999.999]
     contexts = ['{"is_weekend": true, "is_wedding_season": true}',
