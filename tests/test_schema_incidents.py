@@ -20,8 +20,15 @@ RETURNING id, incident_id, fingerprint
 """
 
 
-def report(conn: psycopg.Connection, org: str, sev: str = "high", msg: str = "timeout after 30 s",
-           svc: str = "booking-api", type_: str = "TimeoutError", at: str | None = None) -> tuple:
+def report(
+    conn: psycopg.Connection,
+    org: str,
+    sev: str = "high",
+    msg: str = "timeout after 30 s",
+    svc: str = "booking-api",
+    type_: str = "TimeoutError",
+    at: str | None = None,
+) -> tuple:
     row = conn.execute(
         INSERT_ERROR, {"org": org, "type": type_, "sev": sev, "svc": svc, "msg": msg, "at": at}
     ).fetchone()
@@ -70,7 +77,7 @@ def test_high_error_opens_one_incident_and_groups(db: psycopg.Connection) -> Non
 def test_first_and_last_seen_are_least_and_greatest(db: psycopg.Connection) -> None:
     org = new_org(db, "Org")
     report(db, org, at="2025-06-10 12:00+00")
-    report(db, org, at="2025-06-01 12:00+00")   # arrives late, happened earlier
+    report(db, org, at="2025-06-01 12:00+00")  # arrives late, happened earlier
     report(db, org, at="2025-06-05 12:00+00")
     first, last = db.execute("SELECT first_seen, last_seen FROM error_groups").fetchone() or (0, 0)
     assert str(first.date()) == "2025-06-01" and str(last.date()) == "2025-06-10"
@@ -91,16 +98,25 @@ def test_resolved_incident_then_new_error_is_regression(db: psycopg.Connection) 
     db.execute("UPDATE incidents SET status = 'resolved' WHERE id = %s", (first_incident,))
     assert scalar(db, "SELECT status::text FROM error_groups") == "resolved"
     assert scalar(db, "SELECT resolution_status::text FROM error_reports") == "resolved"
-    assert scalar(db, "SELECT resolved_at IS NOT NULL AND acknowledged_at IS NOT NULL "
-                      "FROM incidents WHERE id = %s", (first_incident,)) is True
+    assert (
+        scalar(
+            db,
+            "SELECT resolved_at IS NOT NULL AND acknowledged_at IS NOT NULL "
+            "FROM incidents WHERE id = %s",
+            (first_incident,),
+        )
+        is True
+    )
     _, second_incident, _ = report(db, org)
     assert second_incident is not None and second_incident != first_incident
     status, regressions, times = db.execute(
         "SELECT status::text, regression_count, times_seen FROM error_groups"
     ).fetchone() or (None, None, None)
     assert (status, regressions, times) == ("open", 1, 2)
-    assert scalar(db, "SELECT context->>'regression' FROM incidents WHERE id = %s",
-                  (second_incident,)) == "true"
+    assert (
+        scalar(db, "SELECT context->>'regression' FROM incidents WHERE id = %s", (second_incident,))
+        == "true"
+    )
 
 
 def test_investigating_incident_still_collects(db: psycopg.Connection) -> None:
@@ -124,17 +140,23 @@ def test_bulk_load_setting_skips_incidents(db: psycopg.Connection) -> None:
 @pytest.mark.parametrize(
     ("sev", "at", "incident_sev", "priority", "impact"),
     [
-        ("wedding_emergency", "2025-03-04 10:00+00", "wedding_day_emergency", "p0",
-         "wedding_day_critical"),
-        ("critical", "2025-03-04 10:00+00", "critical", "p1", "medium"),      # Tuesday, March
+        (
+            "wedding_emergency",
+            "2025-03-04 10:00+00",
+            "wedding_day_emergency",
+            "p0",
+            "wedding_day_critical",
+        ),
+        ("critical", "2025-03-04 10:00+00", "critical", "p1", "medium"),  # Tuesday, March
         ("high", "2025-03-04 10:00+00", "high", "p2", "medium"),
         ("high", "2025-03-08 10:00+00", "critical", "p1", "wedding_day_critical"),  # Saturday
-        ("high", "2025-07-09 10:00+00", "high", "p2", "high"),                # Wed, in season
-        ("high", "2025-03-09 10:00+00", "high", "p2", "high"),                # Sunday
+        ("high", "2025-07-09 10:00+00", "high", "p2", "high"),  # Wed, in season
+        ("high", "2025-03-09 10:00+00", "high", "p2", "high"),  # Sunday
     ],
 )
-def test_incident_severity_mapping(db: psycopg.Connection, sev: str, at: str,
-                                   incident_sev: str, priority: str, impact: str) -> None:
+def test_incident_severity_mapping(
+    db: psycopg.Connection, sev: str, at: str, incident_sev: str, priority: str, impact: str
+) -> None:
     org = new_org(db, "Org")
     _, incident, _ = report(db, org, sev, at=at)
     got = db.execute(
@@ -146,7 +168,7 @@ def test_incident_severity_mapping(db: psycopg.Connection, sev: str, at: str,
 
 def test_incident_number_utc_date_and_no_truncation(db: psycopg.Connection) -> None:
     org = new_org(db, "Org")
-    db.execute("SET TimeZone = 'Pacific/Auckland'")   # local date is already the 15th
+    db.execute("SET TimeZone = 'Pacific/Auckland'")  # local date is already the 15th
     db.execute("SELECT setval('incident_number_seq', 12344)")
     _, incident, _ = report(db, org, at="2025-06-14 23:30+00")
     number = scalar(db, "SELECT incident_number FROM incidents WHERE id = %s", (incident,))
@@ -155,11 +177,16 @@ def test_incident_number_utc_date_and_no_truncation(db: psycopg.Connection) -> N
 
 def test_default_escalation_policy_attached(db: psycopg.Connection) -> None:
     org = new_org(db, "Org")
-    policy = scalar(db, """INSERT INTO escalation_policies (policy_name, escalation_rules,
-                           default_policy) VALUES ('d', '[]', true) RETURNING id""")
+    policy = scalar(
+        db,
+        """INSERT INTO escalation_policies (policy_name, escalation_rules,
+                           default_policy) VALUES ('d', '[]', true) RETURNING id""",
+    )
     _, incident, _ = report(db, org)
-    assert scalar(db, "SELECT escalation_policy_id FROM incidents WHERE id = %s",
-                  (incident,)) == policy
+    assert (
+        scalar(db, "SELECT escalation_policy_id FROM incidents WHERE id = %s", (incident,))
+        == policy
+    )
 
 
 def test_error_storm_four_connections(db_dsn: str, db: psycopg.Connection) -> None:
@@ -179,9 +206,14 @@ def test_error_storm_four_connections(db_dsn: str, db: psycopg.Connection) -> No
                     msg = rng.choice(messages)
                     conn.execute(
                         INSERT_ERROR,
-                        {"org": org, "type": "UpstreamError",
-                         "sev": rng.choice(["high", "critical"]), "svc": "core",
-                         "msg": msg, "at": None},
+                        {
+                            "org": org,
+                            "type": "UpstreamError",
+                            "sev": rng.choice(["high", "critical"]),
+                            "svc": "core",
+                            "msg": msg,
+                            "at": None,
+                        },
                     )
         except BaseException as exc:  # surfaced below
             failures.append(exc)

@@ -44,8 +44,15 @@ def shared(pg_admin_dsn: str, template_dsn: str) -> Iterator[dict]:
             admin_a, admin_b = new_user(conn, org_a, "admin"), new_user(conn, org_b, "admin")
             rows_a = seed_tenant(conn, org_a, admin_a)
             rows_b = seed_tenant(conn, org_b, admin_b)
-            yield {"conn": conn, "a": org_a, "b": org_b, "admin_a": admin_a,
-                   "admin_b": admin_b, "rows_a": rows_a, "rows_b": rows_b}
+            yield {
+                "conn": conn,
+                "a": org_a,
+                "b": org_b,
+                "admin_a": admin_a,
+                "admin_b": admin_b,
+                "rows_a": rows_a,
+                "rows_b": rows_b,
+            }
     finally:
         drop_clone(pg_admin_dsn, name)
 
@@ -146,8 +153,9 @@ def test_tenant_isolation(two_orgs: dict, table: str) -> None:
         except errors.InsufficientPrivilege:
             assert table == "organizations", "only organizations has no DELETE grant"
 
-    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn, pytest.raises(
-        errors.InsufficientPrivilege
+    with (
+        acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+        pytest.raises(errors.InsufficientPrivilege),
     ):
         conn.execute(
             sql.SQL("INSERT INTO {} SELECT * FROM jsonb_populate_record(NULL::{}, %s)").format(
@@ -158,8 +166,9 @@ def test_tenant_isolation(two_orgs: dict, table: str) -> None:
 
     if table != "organizations":
         # Moving one of A's rows into B is refused too.
-        with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn, pytest.raises(
-            errors.InsufficientPrivilege
+        with (
+            acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+            pytest.raises(errors.InsufficientPrivilege),
         ):
             conn.execute(
                 sql.SQL("UPDATE {} SET organization_id = %s WHERE id = %s").format(ident),
@@ -203,30 +212,38 @@ def test_global_tables_read_only_for_users(two_orgs: dict, table: str) -> None:
     with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn:
         row = conn.execute(sql.SQL("SELECT count(id) FROM {}").format(ident)).fetchone()
         assert row is not None and row[0] >= 1
-    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn, pytest.raises(
-        errors.InsufficientPrivilege
+    with (
+        acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+        pytest.raises(errors.InsufficientPrivilege),
     ):
         conn.execute(sql.SQL("DELETE FROM {}").format(ident))
 
 
 @pytest.mark.parametrize(
     ("table", "column"),
-    [("notification_channels", "api_credentials_encrypted"),
-     ("monitoring_integrations", "credentials_encrypted")],
+    [
+        ("notification_channels", "api_credentials_encrypted"),
+        ("monitoring_integrations", "credentials_encrypted"),
+    ],
 )
 def test_credentials_hidden(two_orgs: dict, table: str, column: str) -> None:
     db = two_orgs["conn"]
-    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn, pytest.raises(
-        errors.InsufficientPrivilege
+    with (
+        acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+        pytest.raises(errors.InsufficientPrivilege),
     ):
-        conn.execute(sql.SQL("SELECT {} FROM {}").format(
-            sql.Identifier(column), sql.Identifier("public", table)))
+        conn.execute(
+            sql.SQL("SELECT {} FROM {}").format(
+                sql.Identifier(column), sql.Identifier("public", table)
+            )
+        )
 
 
 def test_maintenance_logs_service_role_only(two_orgs: dict) -> None:
     db = two_orgs["conn"]
-    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn, pytest.raises(
-        errors.InsufficientPrivilege
+    with (
+        acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+        pytest.raises(errors.InsufficientPrivilege),
     ):
         conn.execute("SELECT 1 FROM system_maintenance_logs")
     with acting_as(db, "service_role") as conn:
@@ -244,8 +261,12 @@ def test_jwt_role_claim_grants_no_application_role(two_orgs: dict) -> None:
                 sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("public", table))
             ).fetchone()
             assert row is not None and row[0] == 0, table
-    with acting_as(db, "authenticated", outsider,
-                   claims={"role": "authenticated", "app_metadata": {"role": "admin"}}) as conn:
+    with acting_as(
+        db,
+        "authenticated",
+        outsider,
+        claims={"role": "authenticated", "app_metadata": {"role": "admin"}},
+    ) as conn:
         row = conn.execute("SELECT count(*) FROM incidents").fetchone()
         assert row is not None and row[0] == 0
 
@@ -274,11 +295,13 @@ def test_member_role_limits(two_orgs: dict) -> None:
 
 def test_admin_cannot_join_other_org(two_orgs: dict) -> None:
     db = two_orgs["conn"]
-    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn, pytest.raises(
-        errors.InsufficientPrivilege
+    with (
+        acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+        pytest.raises(errors.InsufficientPrivilege),
     ):
         conn.execute(
-            "INSERT INTO user_profiles (user_id, organization_id, app_role) VALUES (%s, %s, 'admin')",
+            "INSERT INTO user_profiles (user_id, organization_id, app_role) "
+            "VALUES (%s, %s, 'admin')",
             (two_orgs["admin_a"], two_orgs["b"]),
         )
 
@@ -296,8 +319,9 @@ def test_member_error_report_opens_incident(two_orgs: dict) -> None:
             (a,),
         ).fetchone()
         assert row is not None and row[0] is not None
-    with acting_as(db, "authenticated", member) as conn, pytest.raises(
-        errors.InsufficientPrivilege
+    with (
+        acting_as(db, "authenticated", member) as conn,
+        pytest.raises(errors.InsufficientPrivilege),
     ):
         conn.execute(
             """INSERT INTO error_reports (organization_id, error_type, severity, service_name,
