@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from test_schema_support import new_org
+from tests.test_schema_support import new_org
 
 T0 = datetime(2025, 3, 4, 10, 0, tzinfo=UTC)  # a Tuesday
 RULES = json.dumps(
@@ -165,7 +165,7 @@ def test_weekend_rules(db: psycopg.Connection) -> None:
 def test_not_callable_by_users(db: psycopg.Connection) -> None:
     from psycopg import errors
 
-    from test_schema_support import acting_as, new_user
+    from tests.test_schema_support import acting_as, new_user
 
     org = new_org(db, "Org")
     admin = new_user(db, org, "admin")

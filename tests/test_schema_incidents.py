@@ -9,7 +9,7 @@ import threading
 import psycopg
 import pytest
 
-from test_schema_support import new_org
+from tests.test_schema_support import new_org
 
 INSERT_ERROR = """
 INSERT INTO error_reports (organization_id, error_type, severity, service_name, error_message,

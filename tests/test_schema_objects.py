@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from test_schema_support import VIEWS, clone_template, drop_clone, module_database
+from tests.test_schema_support import VIEWS, clone_template, drop_clone, module_database
 
 SPEC_TABLES = [
     "error_reports",

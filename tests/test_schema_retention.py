@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from test_schema_support import new_org
+from tests.test_schema_support import new_org
 
 AS_OF = datetime(2025, 3, 30, 12, 0, tzinfo=UTC)  # a DST change day in London
 D90 = datetime(2024, 12, 30, 12, 0, tzinfo=UTC)  # as_of - 90 x 24 h

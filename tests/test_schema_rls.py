@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
-from test_schema_support import (
+from tests.test_schema_support import (
     GLOBAL_READABLE_TABLES,
     SERVICE_ONLY_TABLES,
     TENANT_TABLES,

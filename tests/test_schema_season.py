@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from test_schema_support import module_database, new_org
+from tests.test_schema_support import module_database, new_org
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Helpers shared by the schema tests (tests/test_schema_*.py): seeding and acting as a user.
 
-No tests here. Imported as `test_schema_support` (pytest puts `tests/` on sys.path).
+No tests here. Imported as `tests.test_schema_support`.
 """
 
 from __future__ import annotations
