@@ -141,3 +141,21 @@ def test_interrupted_load_leaves_whole_chunks(
     assert db.execute("SELECT status FROM generation_runs").fetchall() == [("interrupted",)]
     with pytest.raises(UserError, match="already loaded"):
         load_scenario(db_dsn, tiny)
+
+
+def test_cli_generate_loads_then_refuses_rerun(
+    db_dsn: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from wedsync_analytics.cli.main import run
+
+    args = ["generate", "--scale", "tiny", "--seed", "4", "--dsn", db_dsn]
+    with pytest.raises(SystemExit) as exc:
+        run(args)
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "performance_metrics" in out and "rows/s" in out
+    with pytest.raises(SystemExit) as exc:
+        run(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "already loaded" in err and len(err.splitlines()) == 1

@@ -22,12 +22,13 @@ from psycopg import sql
 
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, TableDef, chunks
 from wedsync_analytics.generate.world import World
 
 Progress = Callable[[str, int, int], None]
-DEFAULT_CHUNK_ROWS = 100_000
+DEFAULT_CHUNK_ROWS = 50_000
 
 
 @dataclass
@@ -51,11 +52,14 @@ def qualified(t: TableDef) -> sql.Composed:
     return sql.SQL("{}.{}").format(sql.Identifier(t.schema), sql.Identifier(t.table))
 
 
-def to_csv(df: pl.DataFrame) -> bytes:
-    """CSV for COPY: no header, NULL as an empty unquoted field, empty strings quoted."""
+def to_csv(df: pl.DataFrame) -> memoryview:
+    """CSV for COPY: no header, NULL as an empty unquoted field, empty strings quoted.
+
+    Returned as a view of the buffer (no copy): chunks of wide rows are tens of MB.
+    """
     buf = io.BytesIO()
     df.write_csv(buf, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f+00")
-    return buf.getvalue()
+    return buf.getbuffer()
 
 
 def copy_frame(conn: psycopg.Connection, t: TableDef, df: pl.DataFrame) -> None:
@@ -115,15 +119,15 @@ def truncate_all(conn: psycopg.Connection) -> None:
         )
 
 
-def _prefetch(source: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, bytes]]:
+def _prefetch(source: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, memoryview]]:
     """Build the next chunk (and its CSV) in a thread while the current one is copied."""
 
-    def nxt() -> tuple[pl.DataFrame, bytes] | None:
+    def nxt() -> tuple[pl.DataFrame, memoryview] | None:
         df = next(source, None)
         return None if df is None else (df, to_csv(df))
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        fut: Future[tuple[pl.DataFrame, bytes] | None] = pool.submit(nxt)
+        fut: Future[tuple[pl.DataFrame, memoryview] | None] = pool.submit(nxt)
         while True:
             item = fut.result()
             if item is None:
@@ -165,6 +169,7 @@ def load_scenario(
     progress: Progress | None = None,
 ) -> LoadSummary:
     """Generate `scenario` and COPY it into the (migrated) database at `dsn`."""
+    bounded_malloc()
     w = World(scenario)
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)

@@ -82,7 +82,7 @@ def generate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print planned row counts only.")
     ] = False,
-    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (transaction).")] = 100_000,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (transaction).")] = 50_000,
 ) -> None:
     """Generate a deterministic wedding-season scenario and load it (or write Parquet)."""
     if chunk_rows < 1:

@@ -20,7 +20,7 @@ from wedsync_analytics.generate.scenario import PRESETS, Scenario, build_scenari
 from wedsync_analytics.generate.tables import TABLES, TableDef, chunks, table
 from wedsync_analytics.generate.world import World
 
-DEFAULT_CHUNK_ROWS = 100_000
+DEFAULT_CHUNK_ROWS = 50_000
 Progress = Callable[[str, int, int], None]
 
 __all__ = [

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, chunks
 from wedsync_analytics.generate.world import World
@@ -22,6 +23,7 @@ def write_tables(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, int]:
     """One Parquet file per table (`auth.users.parquet` for auth.users); returns row counts."""
+    bounded_malloc()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -1,0 +1,141 @@
+"""Generator benchmarks (run by `make bench`, never by `make test`).
+
+Prints: rows/s generating performance_metrics; server-side `COPY ... FROM '<file>'` rows/s
+against generator + COPY FROM STDIN end to end on the same rows in the same run; peak RSS
+of a subprocess streaming N and 10 N rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from wedsync_analytics.generate import build_scenario
+from wedsync_analytics.generate.tables import table
+from wedsync_analytics.generate.world import World
+from wedsync_analytics.load import copy_table, qualified, to_csv
+
+GEN_ROWS = 1_000_000
+COPY_ROWS = int(os.environ.get("WSA_BENCH_COPY_ROWS", "300000"))
+CHUNK = 50_000
+
+
+@pytest.fixture(scope="module")
+def season() -> World:
+    w = World(build_scenario("season", seed=1))
+    w.incidents  # noqa: B018 - build the shared entities outside the timings
+    w.hour_context  # noqa: B018
+    return w
+
+
+def test_generation_rate_performance_metrics(benchmark, season: World) -> None:  # type: ignore[no-untyped-def]
+    t = table("performance_metrics")
+    total = t.count(season)
+    t.build(season, 0, 1000, total)  # warm caches (lookup tables)
+    df = benchmark.pedantic(t.build, args=(season, 0, GEN_ROWS, total), rounds=5, iterations=1)
+    assert df.height == GEN_ROWS
+    rate = GEN_ROWS / benchmark.stats.stats.median
+    print(f"\n[generate] performance_metrics: {rate:,.0f} rows/s (median of 5 x {GEN_ROWS:,})")
+    assert rate > 1_000_000
+
+
+def _limited(name: str, rows: int):  # type: ignore[no-untyped-def]
+    return replace(table(name), count=lambda w: rows)
+
+
+def test_end_to_end_vs_server_copy(db_dsn: str, season: World) -> None:
+    """Same rows: server-side COPY from a file vs generate + COPY FROM STDIN (chunked)."""
+    pm = _limited("performance_metrics", COPY_ROWS)
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute("SET wedsync.bulk_load = 'on'")
+        for name in ("auth.users", "organizations"):
+            copy_table(conn, season, table(name), CHUNK)
+        tmp = Path(tempfile.mkdtemp(prefix="wsa-bench-"))
+        tmp.chmod(0o755)
+        path = tmp / "performance_metrics.csv"
+        columns = None
+        with path.open("wb") as fh:
+            for a in range(0, COPY_ROWS, CHUNK):
+                df = pm.build(season, a, min(COPY_ROWS, a + CHUNK), COPY_ROWS)
+                columns = df.columns
+                fh.write(to_csv(df))
+        path.chmod(0o644)
+        assert columns is not None
+        server_copy = sql.SQL("COPY {} ({}) FROM {} (FORMAT csv)").format(
+            qualified(pm), sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Literal(str(path))
+        )
+        server, ours = [], []
+        for _ in range(2):
+            conn.execute("TRUNCATE performance_metrics")
+            conn.execute("CHECKPOINT")
+            t0 = time.perf_counter()
+            conn.execute(server_copy)
+            server.append(COPY_ROWS / (time.perf_counter() - t0))
+            conn.execute("TRUNCATE performance_metrics")
+            conn.execute("CHECKPOINT")
+            t0 = time.perf_counter()
+            copy_table(conn, season, pm, CHUNK)
+            ours.append(COPY_ROWS / (time.perf_counter() - t0))
+        path.unlink()
+        tmp.rmdir()
+    s, o = statistics.median(server), statistics.median(ours)
+    print(
+        f"\n[copy] {COPY_ROWS:,} performance_metrics rows: server COPY FROM file {s:,.0f} rows/s "
+        f"(runs {[round(x) for x in server]}); generate + COPY FROM STDIN {o:,.0f} rows/s "
+        f"(runs {[round(x) for x in ours]}); ratio {o / s:.0%}"
+    )
+
+
+_CHILD = """
+import json, resource, sys
+from wedsync_analytics.generate import build_scenario
+from wedsync_analytics.generate.tables import table, chunks
+from wedsync_analytics.generate.world import World
+from wedsync_analytics.load import _prefetch
+from wedsync_analytics.generate.memory import bounded_malloc
+bounded_malloc()  # as load_scenario does
+from dataclasses import replace
+rows = int(sys.argv[1])
+w = World(build_scenario("season", seed=1))
+t = replace(table("performance_metrics"), count=lambda w: rows)
+n = sum(data.nbytes for _, data in _prefetch(chunks(w, t, 50_000)))
+hwm = None
+try:  # VmHWM belongs to this exec'd image; ru_maxrss also counts the parent's RSS at fork
+    hwm = int(next(line.split()[1] for line in open("/proc/self/status")
+                   if line.startswith("VmHWM:")))
+except (OSError, StopIteration):
+    pass
+print(json.dumps({"rows": rows, "bytes": n, "vmhwm_kib": hwm,
+                  "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+def _peak(rows: int) -> int:
+    """Peak RSS (KiB) of a fresh interpreter streaming `rows` rows through generate + CSV."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(rows)], check=True, capture_output=True, text=True
+    ).stdout
+    got = json.loads(out)
+    return int(got["vmhwm_kib"] or got["maxrss_kib"])
+
+
+def test_memory_is_flat() -> None:
+    n = 300_000
+    small, large = _peak(n), _peak(10 * n)
+    growth = large / small - 1
+    print(
+        f"\n[memory] peak RSS streaming {n:,} rows: {small / 1024:,.0f} MiB; "
+        f"{10 * n:,} rows: {large / 1024:,.0f} MiB; growth {growth:+.1%}"
+    )
+    assert growth < 0.20
