@@ -109,7 +109,10 @@ MARKETS: dict[str, Market] = {
         month_share=_norm([2.6, 3.4, 4.6, 7.0, 10.0, 12.6, 13.1, 15.7, 13.0, 9.0, 4.8, 4.2]),
         weekday_share=_norm([4.0, 3.3, 4.0, 5.0, 17.0, 62.0, 4.4]),
         hourly_weight=_HOURLY,
-        season_months=(5, 6, 7, 8, 9),
+        # The flag follows the platform's rule (spec: May to October, as in the SQL
+        # function public.wedding_context), not the market's statistics; the UK's
+        # May-September peak shows in month_share.
+        season_months=(5, 6, 7, 8, 9, 10),
         traffic_follow=0.6,
         currency="GBP",
         source="ONS Marriages in England and Wales (1995-2013 averages; 2023)",
