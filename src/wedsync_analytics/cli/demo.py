@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wedsync_analytics import demo as demo_job
-from wedsync_analytics.cli.generate import _plan_table
+from wedsync_analytics.cli.generate import rows_table
 from wedsync_analytics.cli.options import DsnOption
 from wedsync_analytics.validate import print_report
 
@@ -29,7 +29,7 @@ def demo(
     result = demo_job.run(
         dsn, scale=scale, seed=seed, market=market, out_dir=out, echo=console.print
     )
-    console.print(_plan_table(result.scenario, result.load.rows, result.load.seconds))
+    console.print(rows_table(result.scenario, result.load.rows, result.load.seconds))
     storm = Table(title="Error storm through the live trigger: one incident per fingerprint")
     for column in ("incident", "error type", "times seen"):
         storm.add_column(column)

@@ -35,7 +35,7 @@ class RateColumn(ProgressColumn):
         return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
 
 
-def _plan_table(
+def rows_table(
     scenario: Scenario, counts: dict[str, int], seconds: dict[str, float] | None
 ) -> Table:
     title = (
@@ -91,7 +91,7 @@ def generate(
     console = Console()
     counts = plan(scenario)
     if dry_run:
-        console.print(_plan_table(scenario, counts, None))
+        console.print(rows_table(scenario, counts, None))
         return
     seconds: dict[str, float] = {}
     started: dict[str, float] = {}
@@ -128,7 +128,7 @@ def generate(
                 progress=progress,
             )
             rows = summary.rows
-    console.print(_plan_table(scenario, rows, seconds))
+    console.print(rows_table(scenario, rows, seconds))
     if out is not None:
         console.print(f"wrote {len(rows)} Parquet files to {out}")
 
