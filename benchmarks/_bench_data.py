@@ -25,8 +25,16 @@ from wedsync_analytics.migrations import apply_migrations
 AS_OF = datetime(2025, 6, 14, 12, 0, tzinfo=UTC)
 ROWS = int(os.environ.get("WSA_BENCH_ROWS", "10000000"))
 DATABASE = "wsa_bench"
-METRICS = ["response_time", "throughput", "error_rate", "cpu_usage", "memory_usage",
-           "database_query_time", "core_web_vitals", "user_journey_time"]
+METRICS = [
+    "response_time",
+    "throughput",
+    "error_rate",
+    "cpu_usage",
+    "memory_usage",
+    "database_query_time",
+    "core_web_vitals",
+    "user_journey_time",
+]
 SERVICES = [f"service-{i:03d}" for i in range(56)]  # 8 x 56 x 24 = 10,752 groups
 
 
@@ -35,8 +43,9 @@ def bench_dsn() -> str:
     base = resolve_dsn(None)
     info = psycopg.conninfo.conninfo_to_dict(base)
     with psycopg.connect(base, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                              (DATABASE,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
+        ).fetchone()
         if exists is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
     info["dbname"] = DATABASE
@@ -49,15 +58,17 @@ def _chunk(rng: np.random.Generator, n: int) -> pl.DataFrame:
     start = int(AS_OF.timestamp() * 1_000_000) - 24 * 3600 * 1_000_000
     micros = start + rng.integers(0, 24 * 3600 * 1_000_000, n)
     value = np.round(rng.lognormal(4.0, 1.0, n), 3).clip(0, 9_999_999)
-    return pl.DataFrame({
-        "organization_id": np.full(n, sample_data.ORG_ID),
-        "metric_type": np.array(METRICS)[rng.integers(0, len(METRICS), n)],
-        "service_name": np.array(SERVICES)[rng.integers(0, len(SERVICES), n)],
-        "metric_value": value,
-        "metric_unit": np.full(n, "ms"),
-        "wedding_context": np.full(n, '{"is_weekend": true, "is_wedding_season": true}'),
-        "timestamp": micros,
-    }).with_columns(pl.col("timestamp").cast(pl.Datetime("us", "UTC")))
+    return pl.DataFrame(
+        {
+            "organization_id": np.full(n, sample_data.ORG_ID),
+            "metric_type": np.array(METRICS)[rng.integers(0, len(METRICS), n)],
+            "service_name": np.array(SERVICES)[rng.integers(0, len(SERVICES), n)],
+            "metric_value": value,
+            "metric_unit": np.full(n, "ms"),
+            "wedding_context": np.full(n, '{"is_weekend": true, "is_wedding_season": true}'),
+            "timestamp": micros,
+        }
+    ).with_columns(pl.col("timestamp").cast(pl.Datetime("us", "UTC")))
 
 
 def ensure_data(dsn: str, rows: int = ROWS) -> float:
@@ -67,21 +78,26 @@ def ensure_data(dsn: str, rows: int = ROWS) -> float:
         if have is not None and have[0] == rows:
             return 0.0
         started = time.perf_counter()
-        conn.execute("TRUNCATE performance_metrics, error_reports, system_health_checks, "
-                     "business_events, incidents, core_web_vitals, error_groups CASCADE")
+        conn.execute(
+            "TRUNCATE performance_metrics, error_reports, system_health_checks, "
+            "business_events, incidents, core_web_vitals, error_groups CASCADE"
+        )
         small = sample_data.random_dataset(1, AS_OF, 20_000)
         small.pop("performance_metrics")
         sample_data.load_dataset(conn, small)
         rng = np.random.default_rng(42)
         done = 0
-        query = sql.SQL("COPY performance_metrics (organization_id, metric_type, service_name, "
-                        "metric_value, metric_unit, wedding_context, \"timestamp\") "
-                        "FROM STDIN (FORMAT csv)")
+        query = sql.SQL(
+            "COPY performance_metrics (organization_id, metric_type, service_name, "
+            'metric_value, metric_unit, wedding_context, "timestamp") '
+            "FROM STDIN (FORMAT csv)"
+        )
         while done < rows:
             n = min(1_000_000, rows - done)
             buffer = io.BytesIO()
-            _chunk(rng, n).write_csv(buffer, include_header=False,
-                                     datetime_format="%Y-%m-%d %H:%M:%S%.6f%z")
+            _chunk(rng, n).write_csv(
+                buffer, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f%z"
+            )
             with conn.cursor() as cur, cur.copy(query) as copy:
                 copy.write(buffer.getvalue())
             done += n

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _bench_data import AS_OF, bench_dsn, ensure_data
 
+from _bench_data import AS_OF, bench_dsn, ensure_data
 from wedsync_analytics.analyses import ANALYSES, ENGINES, Params, run_all
 from wedsync_analytics.export import export_database, open_export
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from _bench_data import bench_dsn, ensure_data
 from psycopg import sql
 
+from _bench_data import bench_dsn, ensure_data
 from wedsync_analytics.export import export_database
 
 
@@ -27,8 +27,11 @@ def _server_copy_seconds(dsn: str, table: str) -> float:
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
             started = time.perf_counter()
-            conn.execute(sql.SQL("COPY {} TO {} (FORMAT csv)").format(
-                sql.Identifier("public", table), sql.Literal(str(target))))
+            conn.execute(
+                sql.SQL("COPY {} TO {} (FORMAT csv)").format(
+                    sql.Identifier("public", table), sql.Literal(str(target))
+                )
+            )
             return time.perf_counter() - started
     finally:
         shutil.rmtree(directory, ignore_errors=True)
@@ -51,9 +54,15 @@ def test_export_vs_server_copy(benchmark: Any, tmp_path: Path) -> None:
     benchmark.pedantic(run, rounds=1, iterations=1)
     export_rate = rows / timings["export"]
     copy_rate = rows / copy_seconds
-    print(f"\nexport performance_metrics: {rows:,} rows in {timings['export']:.1f}s = "
-          f"{export_rate:,.0f} rows/s (with server checksum, Parquet zstd, day partitions)")
-    print(f"server COPY ... TO file:    {rows:,} rows in {copy_seconds:.1f}s = "
-          f"{copy_rate:,.0f} rows/s")
-    print(f"export / server COPY = {export_rate / copy_rate:.0%} (target >= 70%); "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"\nexport performance_metrics: {rows:,} rows in {timings['export']:.1f}s = "
+        f"{export_rate:,.0f} rows/s (with server checksum, Parquet zstd, day partitions)"
+    )
+    print(
+        f"server COPY ... TO file:    {rows:,} rows in {copy_seconds:.1f}s = "
+        f"{copy_rate:,.0f} rows/s"
+    )
+    print(
+        f"export / server COPY = {export_rate / copy_rate:.0%} (target >= 70%); "
+        f"{os.cpu_count()} CPUs"
+    )

@@ -36,17 +36,27 @@ def _frames(dsn: str, out: Path, params: Params, names: list[str]) -> dict[str, 
     return frames
 
 
-def test_percentiles_linear_and_half_open_window(db: psycopg.Connection, db_dsn: str,
-                                                 tmp_path: Path) -> None:
+def test_percentiles_linear_and_half_open_window(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
     hour = AS_OF - timedelta(hours=3)
     rows = [(float(v), hour + timedelta(minutes=v)) for v in range(1, 11)]
-    rows += [(1000.0, AS_OF), (7.0, AS_OF - timedelta(hours=24)),
-             (9.0, AS_OF - timedelta(hours=24, microseconds=1))]
+    rows += [
+        (1000.0, AS_OF),
+        (7.0, AS_OF - timedelta(hours=24)),
+        (9.0, AS_OF - timedelta(hours=24, microseconds=1)),
+    ]
     frame = pl.DataFrame(
-        {"organization_id": ORG, "metric_type": "response_time", "service_name": "api",
-         "metric_value": [r[0] for r in rows], "metric_unit": "ms",
-         "timestamp": [r[1] for r in rows]},
-        schema_overrides={"timestamp": TS, "metric_value": pl.Decimal(10, 3)})
+        {
+            "organization_id": ORG,
+            "metric_type": "response_time",
+            "service_name": "api",
+            "metric_value": [r[0] for r in rows],
+            "metric_unit": "ms",
+            "timestamp": [r[1] for r in rows],
+        },
+        schema_overrides={"timestamp": TS, "metric_value": pl.Decimal(10, 3)},
+    )
     sample_data.load_dataset(db, {"performance_metrics": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["percentiles"])["percentiles"]
     assert got["time_bucket"].to_list() == [AS_OF - timedelta(hours=24), hour]
@@ -60,32 +70,49 @@ def test_percentiles_linear_and_half_open_window(db: psycopg.Connection, db_dsn:
     assert (main["avg_value"], main["max_value"]) == (5.5, 10.0)
 
 
-def test_funnel_window_order_ties_and_incomplete_cohorts(db: psycopg.Connection, db_dsn: str,
-                                                         tmp_path: Path) -> None:
+def test_funnel_window_order_ties_and_incomplete_cohorts(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
     d0 = datetime(2024, 6, 1, tzinfo=UTC)
     u = sample_data.user_ids(6)
     events = [
-        (u[0], "a", d0 + timedelta(hours=10)), (u[0], "b", d0 + timedelta(hours=10)),  # tie
-        (u[0], "c", d0 + timedelta(days=14, hours=10)),                # window end, inclusive
-        (u[1], "a", d0 + timedelta(hours=12)), (u[1], "c", d0 + timedelta(hours=13)),
-        (u[1], "b", d0 + timedelta(hours=14)),                         # c came before b
-        (u[2], "a", d0 + timedelta(hours=9)), (u[2], "a", d0 + timedelta(days=1)),
-        (u[2], "b", d0 + timedelta(days=15)),                          # after the window
-        (u[3], "b", d0 + timedelta(hours=1)),                          # never started
-        (None, "a", d0 + timedelta(hours=1)),                          # no user: ignored
-        (u[4], "a", d0 + timedelta(days=10, hours=5)),                 # young cohort
-        (u[5], "a", d0 + timedelta(days=20, hours=1)),                 # after as_of
+        (u[0], "a", d0 + timedelta(hours=10)),
+        (u[0], "b", d0 + timedelta(hours=10)),  # tie
+        (u[0], "c", d0 + timedelta(days=14, hours=10)),  # window end, inclusive
+        (u[1], "a", d0 + timedelta(hours=12)),
+        (u[1], "c", d0 + timedelta(hours=13)),
+        (u[1], "b", d0 + timedelta(hours=14)),  # c came before b
+        (u[2], "a", d0 + timedelta(hours=9)),
+        (u[2], "a", d0 + timedelta(days=1)),
+        (u[2], "b", d0 + timedelta(days=15)),  # after the window
+        (u[3], "b", d0 + timedelta(hours=1)),  # never started
+        (None, "a", d0 + timedelta(hours=1)),  # no user: ignored
+        (u[4], "a", d0 + timedelta(days=10, hours=5)),  # young cohort
+        (u[5], "a", d0 + timedelta(days=20, hours=1)),  # after as_of
     ]
     frame = pl.DataFrame(
-        {"event_type": "funnel", "event_name": "step", "organization_id": ORG,
-         "user_id": [e[0] for e in events], "funnel_step": [e[1] for e in events],
-         "event_timestamp": [e[2] for e in events]}, schema_overrides={"event_timestamp": TS})
+        {
+            "event_type": "funnel",
+            "event_name": "step",
+            "organization_id": ORG,
+            "user_id": [e[0] for e in events],
+            "funnel_step": [e[1] for e in events],
+            "event_timestamp": [e[2] for e in events],
+        },
+        schema_overrides={"event_timestamp": TS},
+    )
     sample_data.load_dataset(db, {"business_events": frame})
     params = Params(as_of=d0 + timedelta(days=20), steps=("a", "b", "c"))
     got = _frames(db_dsn, tmp_path / "x", params, ["funnel_conversion"])["funnel_conversion"]
-    rows = got.select("cohort_date", "step_number", "users", "conversion_from_previous",
-                      "conversion_overall", "median_seconds_to_convert",
-                      "cohort_complete").rows()
+    rows = got.select(
+        "cohort_date",
+        "step_number",
+        "users",
+        "conversion_from_previous",
+        "conversion_overall",
+        "median_seconds_to_convert",
+        "cohort_complete",
+    ).rows()
     day0, day10 = d0.date(), (d0 + timedelta(days=10)).date()
     assert rows == [
         (day0, 1, 3, None, 1.0, 0.0, True),
@@ -101,15 +128,22 @@ def test_incident_mtta_mttr(db: psycopg.Connection, db_dsn: str, tmp_path: Path)
     h = timedelta(hours=1)
     incidents = [  # created, acknowledged, resolved
         (AS_OF - 2 * h, AS_OF - h, AS_OF - h / 2),
-        (AS_OF - 3 * h, AS_OF + h, None),              # acknowledged after as_of: not yet
+        (AS_OF - 3 * h, AS_OF + h, None),  # acknowledged after as_of: not yet
         (AS_OF - h, AS_OF - h + timedelta(seconds=60), AS_OF - timedelta(seconds=1)),
         (AS_OF - timedelta(days=40), AS_OF - timedelta(days=40), None),  # outside 30 days
     ]
     frame = pl.DataFrame(
-        {"organization_id": ORG, "title": "t", "severity": "high", "priority": "p1",
-         "created_at": [i[0] for i in incidents], "acknowledged_at": [i[1] for i in incidents],
-         "resolved_at": [i[2] for i in incidents]},
-        schema_overrides={"created_at": TS, "acknowledged_at": TS, "resolved_at": TS})
+        {
+            "organization_id": ORG,
+            "title": "t",
+            "severity": "high",
+            "priority": "p1",
+            "created_at": [i[0] for i in incidents],
+            "acknowledged_at": [i[1] for i in incidents],
+            "resolved_at": [i[2] for i in incidents],
+        },
+        schema_overrides={"created_at": TS, "acknowledged_at": TS, "resolved_at": TS},
+    )
     sample_data.load_dataset(db, {"incidents": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["incident_response"])
     row = got["incident_response"].row(0, named=True)
@@ -122,8 +156,9 @@ def test_incident_mtta_mttr(db: psycopg.Connection, db_dsn: str, tmp_path: Path)
     assert row["mttr_p95_seconds"] == pytest.approx(3599 + 0.95 * 1801, rel=1e-12)
 
 
-def test_web_vitals_ratings_seasons_and_page_groups(db: psycopg.Connection, db_dsn: str,
-                                                    tmp_path: Path) -> None:
+def test_web_vitals_ratings_seasons_and_page_groups(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
     may = datetime(2024, 5, 1, tzinfo=UTC)
     rows = [  # created_at, url, page_group, lcp, inp, cls
         (may, "https://app.wedsync.io/suppliers/42?tab=1", None, 2500.0, 200.0, 0.1),
@@ -132,16 +167,29 @@ def test_web_vitals_ratings_seasons_and_page_groups(db: psycopg.Connection, db_d
         (may, "/x/y", "/x/:id", 100.0, 501.0, 0.0),
     ]
     frame = pl.DataFrame(
-        {"organization_id": ORG, "session_id": "s", "device_type": "mobile",
-         "created_at": [r[0] for r in rows], "page_url": [r[1] for r in rows],
-         "page_group": [r[2] for r in rows], "lcp_value": [r[3] for r in rows],
-         "inp_value": [r[4] for r in rows], "cls_value": [r[5] for r in rows]},
-        schema_overrides={"created_at": TS, "lcp_value": pl.Decimal(8, 2),
-                          "inp_value": pl.Decimal(8, 2), "cls_value": pl.Decimal(8, 4)})
+        {
+            "organization_id": ORG,
+            "session_id": "s",
+            "device_type": "mobile",
+            "created_at": [r[0] for r in rows],
+            "page_url": [r[1] for r in rows],
+            "page_group": [r[2] for r in rows],
+            "lcp_value": [r[3] for r in rows],
+            "inp_value": [r[4] for r in rows],
+            "cls_value": [r[5] for r in rows],
+        },
+        schema_overrides={
+            "created_at": TS,
+            "lcp_value": pl.Decimal(8, 2),
+            "inp_value": pl.Decimal(8, 2),
+            "cls_value": pl.Decimal(8, 4),
+        },
+    )
     sample_data.load_dataset(db, {"core_web_vitals": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["web_vitals"])["web_vitals"]
-    assert got.select("season", "page_group", "lcp_rating", "inp_rating", "cls_rating",
-                      "passes_cwv").rows() == [
+    assert got.select(
+        "season", "page_group", "lcp_rating", "inp_rating", "cls_rating", "passes_cwv"
+    ).rows() == [
         ("off_season", "/suppliers", "needs_improvement", "good", "needs_improvement", False),
         ("wedding_season", "/", "poor", None, "poor", None),
         ("wedding_season", "/suppliers", "good", "good", "good", True),
@@ -152,27 +200,59 @@ def test_web_vitals_ratings_seasons_and_page_groups(db: psycopg.Connection, db_d
 def test_weekday_is_iso_in_utc(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> None:
     times = [datetime(2024, 6, 15, 23, 30, tzinfo=UTC), datetime(2024, 6, 16, 0, 30, tzinfo=UTC)]
     frame = pl.DataFrame(
-        {"organization_id": ORG, "error_type": "db", "severity": "low", "service_name": "api",
-         "error_message": "x", "fingerprint": "f", "created_at": times},
-        schema_overrides={"created_at": TS})
+        {
+            "organization_id": ORG,
+            "error_type": "db",
+            "severity": "low",
+            "service_name": "api",
+            "error_message": "x",
+            "fingerprint": "f",
+            "created_at": times,
+        },
+        schema_overrides={"created_at": TS},
+    )
     sample_data.load_dataset(db, {"error_reports": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["error_trending"])
     assert got["error_trending"]["weekday"].to_list() == [6, 7]  # Saturday, Sunday (UTC)
 
 
 VIEWS = {  # analysis: (view, columns compared, extra view filter)
-    "percentiles": ("performance_percentile_analysis",
-                    ["sample_count", "p50", "p90", "p95", "p99", "avg_value", "max_value"]),
-    "error_trending": ("error_trending_analysis",
-                       ["error_count", "unique_incidents", "avg_occurrence_per_error",
-                        "weekend_errors", "unique_fingerprints"]),
-    "system_health": ("system_health_overview",
-                      ["total_checks", "healthy_checks", "degraded_checks", "unhealthy_checks",
-                       "avg_response_time", "last_successful_check",
-                       "total_consecutive_failures"]),
-    "funnel_daily": ("funnel_conversion_analysis",
-                     ["step_events", "unique_users", "total_conversion_value",
-                      "avg_conversion_value", "wedding_season_events"]),
+    "percentiles": (
+        "performance_percentile_analysis",
+        ["sample_count", "p50", "p90", "p95", "p99", "avg_value", "max_value"],
+    ),
+    "error_trending": (
+        "error_trending_analysis",
+        [
+            "error_count",
+            "unique_incidents",
+            "avg_occurrence_per_error",
+            "weekend_errors",
+            "unique_fingerprints",
+        ],
+    ),
+    "system_health": (
+        "system_health_overview",
+        [
+            "total_checks",
+            "healthy_checks",
+            "degraded_checks",
+            "unhealthy_checks",
+            "avg_response_time",
+            "last_successful_check",
+            "total_consecutive_failures",
+        ],
+    ),
+    "funnel_daily": (
+        "funnel_conversion_analysis",
+        [
+            "step_events",
+            "unique_users",
+            "total_conversion_value",
+            "avg_conversion_value",
+            "wedding_season_events",
+        ],
+    ),
 }
 
 
@@ -191,18 +271,36 @@ def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) 
             ours = run_postgres(conn, analysis, params)
             cur = conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("public", view)))
             names = [d.name for d in cur.description or []]
-            fetched = [tuple(str(v) if isinstance(v, uuid.UUID) else v for v in r)
-                       for r in cur.fetchall()]
+            fetched = [
+                tuple(str(v) if isinstance(v, uuid.UUID) else v for v in r) for r in cur.fetchall()
+            ]
             theirs = pl.DataFrame(fetched, schema=names, orient="row", infer_schema_length=None)
             keys = list(analysis.keys)
-            theirs = theirs.with_columns(
-                [pl.col(c).cast(pl.String) for c in ("organization_id", "service_name",
-                 "metric_type", "metric_unit", "error_type", "severity", "funnel_step")
-                 if c in theirs.columns]
-                + [pl.col(c).cast(pl.Float64) for c in columns
-                   if analysis.schema[c] == pl.Float64]
-                + ([pl.col("conversion_date").dt.date()] if name == "funnel_daily" else [])
-            ).select(keys + columns).sort(keys)
+            theirs = (
+                theirs.with_columns(
+                    [
+                        pl.col(c).cast(pl.String)
+                        for c in (
+                            "organization_id",
+                            "service_name",
+                            "metric_type",
+                            "metric_unit",
+                            "error_type",
+                            "severity",
+                            "funnel_step",
+                        )
+                        if c in theirs.columns
+                    ]
+                    + [
+                        pl.col(c).cast(pl.Float64)
+                        for c in columns
+                        if analysis.schema[c] == pl.Float64
+                    ]
+                    + ([pl.col("conversion_date").dt.date()] if name == "funnel_daily" else [])
+                )
+                .select(keys + columns)
+                .sort(keys)
+            )
             assert ours.height > 0, name
             left = ours.select(keys + columns).sort(keys)
             assert left.height == theirs.height, name
@@ -211,7 +309,8 @@ def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) 
                 if analysis.schema[column] == pl.Float64:
                     assert [x is None for x in a] == [x is None for x in b], (name, column)
                     pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None]
-                    assert [x for x, _ in pairs] == pytest.approx([y for _, y in pairs],
-                                                                  rel=1e-12), (name, column)
+                    assert [x for x, _ in pairs] == pytest.approx(
+                        [y for _, y in pairs], rel=1e-12
+                    ), (name, column)
                 else:
                     assert a == b, (name, column)

@@ -22,8 +22,9 @@ AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
 @pytest.fixture
 def export_dir(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> Path:
     data = sample_data.random_dataset(5, AS_OF, 60)
-    sample_data.load_dataset(db, {"performance_metrics": data["performance_metrics"],
-                                  "incidents": data["incidents"]})
+    sample_data.load_dataset(
+        db, {"performance_metrics": data["performance_metrics"], "incidents": data["incidents"]}
+    )
     out = tmp_path / "export"
     export_database(db_dsn, out, ["performance_metrics", "incidents"])
     return out
@@ -59,10 +60,12 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("table", "damage", "message"), CASES,
-                         ids=["missing", "truncated", "schema-drift", "rows"])
-def test_damage_is_named(export_dir: Path, table: str, damage: Callable[[Path], None],
-                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("table", "damage", "message"), CASES, ids=["missing", "truncated", "schema-drift", "rows"]
+)
+def test_damage_is_named(
+    export_dir: Path, table: str, damage: Callable[[Path], None], message: str
+) -> None:
     victim = _first_file(export_dir, table)
     damage(victim)
     with pytest.raises(UserError) as caught:
@@ -77,18 +80,29 @@ def test_stray_and_missing_manifest(export_dir: Path) -> None:
     stray = export_dir / "performance_metrics" / "day=1999-01-01" / "part-00000.parquet"
     stray.parent.mkdir()
     pl.read_parquet(_first_file(export_dir, "performance_metrics")).write_parquet(stray)
-    with pytest.raises(UserError, match="not listed in manifest.json"):
+    with pytest.raises(UserError, match=r"not listed in manifest\.json"):
         open_export(export_dir)
     (export_dir / "manifest.json").unlink()
-    with pytest.raises(UserError, match="manifest.json: missing"):
+    with pytest.raises(UserError, match=r"manifest\.json: missing"):
         open_export(export_dir)
 
 
 def test_cli_reports_one_line(export_dir: Path) -> None:
     _truncate(_first_file(export_dir, "incidents"))
     done = subprocess.run(
-        [sys.executable, "-m", "wedsync_analytics", "validate", "--data", str(export_dir),
-         "--no-postgres"], capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "wedsync_analytics",
+            "validate",
+            "--data",
+            str(export_dir),
+            "--no-postgres",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("wedsync-analytics: error: ")

@@ -17,7 +17,7 @@ from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.export.manifest import server_checksum
 
-TRICKY_TEXT = ['plain', '', 'comma, "quote"\nnewline\\backslash', '\\N', 'ünïcödé 💍', None]
+TRICKY_TEXT = ["plain", "", 'comma, "quote"\nnewline\\backslash', "\\N", "ünïcödé 💍", None]
 
 
 def _seed_types(db: psycopg.Connection) -> None:
@@ -28,20 +28,28 @@ def _seed_types(db: psycopg.Connection) -> None:
                 "INSERT INTO incidents (organization_id, title, description, severity, priority,"
                 " wedding_impact, affected_services, tags, context, created_at, resolved_at)"
                 " VALUES (%s, %s, %s, 'high', 'p1', 'wedding_day_critical', %s, %s, %s, %s, %s)",
-                (sample_data.ORG_ID, f"incident {i}", text,
-                 ["booking", text or "x"] if text is not None else [],
-                 None if i % 2 else ["a,b", 'q"uote'],
-                 json.dumps({"k": text, "n": i}) if i % 3 else None,
-                 datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=UTC) + timedelta(hours=i),
-                 None if i % 2 else datetime(2024, 3, 1, 12, tzinfo=UTC)),
+                (
+                    sample_data.ORG_ID,
+                    f"incident {i}",
+                    text,
+                    ["booking", text or "x"] if text is not None else [],
+                    None if i % 2 else ["a,b", 'q"uote'],
+                    json.dumps({"k": text, "n": i}) if i % 3 else None,
+                    datetime(2024, 2, 29, 23, 59, 59, 123456, tzinfo=UTC) + timedelta(hours=i),
+                    None if i % 2 else datetime(2024, 3, 1, 12, tzinfo=UTC),
+                ),
             )
             cur.execute(
                 "INSERT INTO error_reports (organization_id, error_type, severity, service_name,"
                 " error_message, ip_address, request_data, created_at)"
                 " VALUES (%s, 'db', 'low', 'api', %s, %s, %s, %s)",
-                (sample_data.ORG_ID, text or "-", "192.168.0.1" if i % 2 else "2001:db8::1",
-                 json.dumps({"nested": {"x": [1, 2.5, None]}}),
-                 datetime(2024, 3, 29 + i % 3, 23, 30, tzinfo=UTC)),
+                (
+                    sample_data.ORG_ID,
+                    text or "-",
+                    "192.168.0.1" if i % 2 else "2001:db8::1",
+                    json.dumps({"nested": {"x": [1, 2.5, None]}}),
+                    datetime(2024, 3, 29 + i % 3, 23, 30, tzinfo=UTC),
+                ),
             )
         cur.execute(
             "INSERT INTO error_patterns (pattern_name, error_signature, pattern_type,"
@@ -58,8 +66,9 @@ def test_types_survive(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> N
     incidents = reader.scan("incidents").collect().sort("title")
     schema = incidents.schema
     assert schema["id"] == pl.String
-    assert schema["severity"] == pl.Enum(["low", "medium", "high", "critical",
-                                          "wedding_day_emergency"])
+    assert schema["severity"] == pl.Enum(
+        ["low", "medium", "high", "critical", "wedding_day_emergency"]
+    )
     assert schema["created_at"] == pl.Datetime("us", "UTC")
     assert schema["affected_services"] == pl.List(pl.String)
     assert schema["auto_created"] == pl.Boolean
@@ -67,9 +76,18 @@ def test_types_survive(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> N
     db.execute("SET TimeZone = 'UTC'")
     expected = db.execute(
         "SELECT id::text, description, affected_services, tags, context::text, created_at,"
-        " resolved_at, auto_created FROM incidents ORDER BY title").fetchall()
-    got = incidents.select("id", "description", "affected_services", "tags", "context",
-                           "created_at", "resolved_at", "auto_created").rows()
+        " resolved_at, auto_created FROM incidents ORDER BY title"
+    ).fetchall()
+    got = incidents.select(
+        "id",
+        "description",
+        "affected_services",
+        "tags",
+        "context",
+        "created_at",
+        "resolved_at",
+        "auto_created",
+    ).rows()
     assert got == [tuple(r) for r in expected]
     errors = reader.scan("error_reports").collect().sort("error_message")
     assert set(errors["ip_address"]) == {"192.168.0.1", "2001:db8::1"}
@@ -85,14 +103,16 @@ def test_types_survive(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> N
     assert columns["created_at"].pg_type == "timestamp with time zone"
 
 
-def test_partitions_manifest_and_checksum(db: psycopg.Connection, db_dsn: str,
-                                          tmp_path: Path) -> None:
+def test_partitions_manifest_and_checksum(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
     as_of = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
     data = sample_data.random_dataset(3, as_of, 120)
     sample_data.load_dataset(db, {"performance_metrics": data["performance_metrics"]})
     out = tmp_path / "export"
-    manifest = export_database(db_dsn, out, ["performance_metrics", "organizations"],
-                               chunk_bytes=2000, flush_rows=40)
+    manifest = export_database(
+        db_dsn, out, ["performance_metrics", "organizations"], chunk_bytes=2000, flush_rows=40
+    )
     entry = manifest.tables["performance_metrics"]
     assert entry.partition_column == "timestamp"
     assert entry.rows == 120 and sum(f.rows for f in entry.files) == 120
@@ -107,14 +127,17 @@ def test_partitions_manifest_and_checksum(db: psycopg.Connection, db_dsn: str,
     con = duckdb.connect()
     count = con.execute(
         "SELECT count(*) FROM read_parquet($p, hive_partitioning = true)",
-        {"p": str(out / "performance_metrics" / "**" / "*.parquet")}).fetchone()
+        {"p": str(out / "performance_metrics" / "**" / "*.parquet")},
+    ).fetchone()
     assert count == (120,)
     # The checksum is the server's, and it changes with the content.
     assert server_checksum(db, "performance_metrics") == (120, entry.checksum)
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk["tables"]["performance_metrics"]["checksum"] == entry.checksum
-    db.execute("UPDATE performance_metrics SET metric_value = metric_value + 1 "
-               "WHERE id = (SELECT min(id::text)::uuid FROM performance_metrics)")
+    db.execute(
+        "UPDATE performance_metrics SET metric_value = metric_value + 1 "
+        "WHERE id = (SELECT min(id::text)::uuid FROM performance_metrics)"
+    )
     assert server_checksum(db, "performance_metrics")[1] != entry.checksum
     # A second export replaces the first one.
     again = export_database(db_dsn, out, ["performance_metrics"])

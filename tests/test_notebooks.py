@@ -16,8 +16,9 @@ from wedsync_analytics.export import export_database
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analyst_tour.ipynb"
 
 
-def test_analyst_tour_executes(db: psycopg.Connection, db_dsn: str, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_analyst_tour_executes(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     as_of = datetime(2024, 6, 15, 12, tzinfo=UTC)
     sample_data.load_dataset(db, sample_data.random_dataset(9, as_of, 150))
     out = tmp_path / "export"
@@ -26,8 +27,12 @@ def test_analyst_tour_executes(db: psycopg.Connection, db_dsn: str, tmp_path: Pa
     monkeypatch.setenv("WEDSYNC_AS_OF", as_of.isoformat())
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs)

@@ -20,14 +20,20 @@ from wedsync_analytics.analyses import Params, sample_data
 from wedsync_analytics.export import export_database
 
 AS_OFS = [
-    datetime(2024, 3, 1, 0, 30, tzinfo=UTC),     # just after a leap day
-    datetime(2024, 3, 31, 1, 30, tzinfo=UTC),    # just after the EU DST change
-    datetime(2024, 10, 27, 2, 0, tzinfo=UTC),    # EU DST end
-    datetime(2024, 11, 3, 7, 0, tzinfo=UTC),     # US DST end
+    datetime(2024, 3, 1, 0, 30, tzinfo=UTC),  # just after a leap day
+    datetime(2024, 3, 31, 1, 30, tzinfo=UTC),  # just after the EU DST change
+    datetime(2024, 10, 27, 2, 0, tzinfo=UTC),  # EU DST end
+    datetime(2024, 11, 3, 7, 0, tzinfo=UTC),  # US DST end
 ]
 TS = pl.Datetime("us", "UTC")
-TABLES = ("performance_metrics", "error_reports", "system_health_checks", "business_events",
-          "incidents", "core_web_vitals")
+TABLES = (
+    "performance_metrics",
+    "error_reports",
+    "system_health_checks",
+    "business_events",
+    "incidents",
+    "core_web_vitals",
+)
 
 
 @st.composite
@@ -37,29 +43,59 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
     size = draw(st.sampled_from([0, 1, 2, 5, 30]))
     data = sample_data.random_dataset(seed, as_of, size) if size else {}
     # A few hand-picked rows on the edges: exactly as_of, one microsecond before, NULLs.
-    edges = draw(st.lists(st.sampled_from([
-        as_of, as_of - timedelta(microseconds=1), as_of - timedelta(hours=24),
-        as_of - timedelta(days=7), datetime(2024, 2, 29, 12, tzinfo=UTC),
-        datetime(2024, 3, 31, 0, 59, 59, 999999, tzinfo=UTC)]), max_size=4))
+    edges = draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    as_of,
+                    as_of - timedelta(microseconds=1),
+                    as_of - timedelta(hours=24),
+                    as_of - timedelta(days=7),
+                    datetime(2024, 2, 29, 12, tzinfo=UTC),
+                    datetime(2024, 3, 31, 0, 59, 59, 999999, tzinfo=UTC),
+                ]
+            ),
+            max_size=4,
+        )
+    )
     value = draw(st.sampled_from([None, 0.0, 2500.0]))
     if edges:
-        extra = pl.DataFrame({
-            "organization_id": sample_data.ORG_ID, "session_id": "s", "page_url": "/",
-            "device_type": "tablet", "lcp_value": value, "created_at": edges},
-            schema_overrides={"created_at": TS, "lcp_value": pl.Decimal(8, 2)})
-        data["core_web_vitals"] = pl.concat([data["core_web_vitals"], extra], how="diagonal") \
-            if "core_web_vitals" in data else extra
-    steps = draw(st.sampled_from([
-        sample_data.STEPS, ("signup", "subscription_started"), ("other", "signup")]))
+        extra = pl.DataFrame(
+            {
+                "organization_id": sample_data.ORG_ID,
+                "session_id": "s",
+                "page_url": "/",
+                "device_type": "tablet",
+                "lcp_value": value,
+                "created_at": edges,
+            },
+            schema_overrides={"created_at": TS, "lcp_value": pl.Decimal(8, 2)},
+        )
+        data["core_web_vitals"] = (
+            pl.concat([data["core_web_vitals"], extra], how="diagonal")
+            if "core_web_vitals" in data
+            else extra
+        )
+    steps = draw(
+        st.sampled_from(
+            [sample_data.STEPS, ("signup", "subscription_started"), ("other", "signup")]
+        )
+    )
     return as_of, data, steps
 
 
-@settings(max_examples=20, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(case=datasets())
-def test_three_engines_agree(db: psycopg.Connection, db_dsn: str, tmp_path: Path,
-                             case: tuple[datetime, dict[str, pl.DataFrame], tuple[str, ...]]
-                             ) -> None:
+def test_three_engines_agree(
+    db: psycopg.Connection,
+    db_dsn: str,
+    tmp_path: Path,
+    case: tuple[datetime, dict[str, pl.DataFrame], tuple[str, ...]],
+) -> None:
     as_of, data, steps = case
     db.execute("TRUNCATE " + ", ".join(TABLES) + ", error_groups CASCADE")
     sample_data.load_dataset(db, data)
@@ -67,7 +103,14 @@ def test_three_engines_agree(db: psycopg.Connection, db_dsn: str, tmp_path: Path
     export_database(db_dsn, out, list(TABLES))
     report = v.validate(out, db_dsn, params=Params(as_of=as_of, steps=steps))
     assert report.engines == ["postgres", "duckdb", "polars"]
-    failures = [(c.analysis, c.engine, c.message,
-                 None if c.differing is None else c.differing.head(3).to_dicts())
-                for c in report.comparisons if c.status not in ("pass", "reference")]
+    failures = [
+        (
+            c.analysis,
+            c.engine,
+            c.message,
+            None if c.differing is None else c.differing.head(3).to_dicts(),
+        )
+        for c in report.comparisons
+        if c.status not in ("pass", "reference")
+    ]
     assert not failures

@@ -44,11 +44,16 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "analysis": self.analysis, "engine": self.engine, "status": self.status,
-            "rows": self.rows, "max_relative_difference": self.max_diff,
-            "seconds": round(self.seconds, 4), "message": self.message,
-            "first_differing_rows": (self.differing.head(SHOW_ROWS).to_dicts()
-                                     if self.differing is not None else None),
+            "analysis": self.analysis,
+            "engine": self.engine,
+            "status": self.status,
+            "rows": self.rows,
+            "max_relative_difference": self.max_diff,
+            "seconds": round(self.seconds, 4),
+            "message": self.message,
+            "first_differing_rows": (
+                self.differing.head(SHOW_ROWS).to_dicts() if self.differing is not None else None
+            ),
         }
 
 
@@ -66,12 +71,18 @@ class Report:
         return all(c.status in ("pass", "reference", "skipped") for c in self.comparisons)
 
     def to_json(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "ok": self.ok, "engines": self.engines,
-                "notes": self.notes, "comparisons": [c.to_json() for c in self.comparisons]}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "ok": self.ok,
+            "engines": self.engines,
+            "notes": self.notes,
+            "comparisons": [c.to_json() for c in self.comparisons],
+        }
 
     def write_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n",
-                              encoding="utf-8")
+        Path(path).write_text(
+            json.dumps(self.to_json(), indent=2, default=str) + "\n", encoding="utf-8"
+        )
 
 
 def _float_diff(a: float | None, b: float | None) -> float:
@@ -98,16 +109,24 @@ def compare_frames(
             return False, math.inf, f"duplicate keys in {label} result", dupes.head(SHOW_ROWS)
     ref_marked = reference.with_columns(pl.lit(True).alias("__in_ref"))
     oth_marked = other.with_columns(pl.lit(True).alias("__in_other"))
-    joined = ref_marked.join(oth_marked, on=keys, how="full", nulls_equal=True,
-                             suffix="__other", coalesce=True)
+    joined = ref_marked.join(
+        oth_marked, on=keys, how="full", nulls_equal=True, suffix="__other", coalesce=True
+    )
     missing = joined.filter(pl.col("__in_ref").is_null() | pl.col("__in_other").is_null())
     if missing.height:
         shown = missing.select(
-            *keys, pl.when(pl.col("__in_ref").is_null()).then(pl.lit("only in engine"))
-            .otherwise(pl.lit("only in reference")).alias("problem"))
-        return (False, math.inf,
-                f"{missing.height} key(s) differ ({reference.height} vs {other.height} rows)",
-                shown)
+            *keys,
+            pl.when(pl.col("__in_ref").is_null())
+            .then(pl.lit("only in engine"))
+            .otherwise(pl.lit("only in reference"))
+            .alias("problem"),
+        )
+        return (
+            False,
+            math.inf,
+            f"{missing.height} key(s) differ ({reference.height} vs {other.height} rows)",
+            shown,
+        )
     worst = 0.0
     bad_rows: list[pl.Series] = []
     problems: list[str] = []
@@ -116,9 +135,10 @@ def compare_frames(
             continue
         left, right = joined[column], joined[f"{column}__other"]
         if dtype == pl.Float64:
-            diffs = pl.Series([_float_diff(a, b) for a, b in zip(left.to_list(), right.to_list(),
-                                                                   strict=True)],
-                              dtype=pl.Float64)
+            diffs = pl.Series(
+                [_float_diff(a, b) for a, b in zip(left.to_list(), right.to_list(), strict=True)],
+                dtype=pl.Float64,
+            )
             worst = max(worst, float(diffs.max() or 0.0))  # type: ignore[arg-type]
             bad = diffs > REL_TOL
         else:
@@ -142,8 +162,9 @@ def database_matches(dsn: str, reader: ExportReader, tables: list[str]) -> str |
         for table in tables:
             if table not in reader.manifest.tables:
                 continue
-            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
-                sql.Identifier("public", table))).fetchone()
+            row = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("public", table))
+            ).fetchone()
             exported = reader.manifest.tables[table].rows
             if row is None or int(row[0]) != exported:
                 have = None if row is None else int(row[0])
@@ -183,8 +204,9 @@ def validate(
     if use_dsn is not None:
         differs = database_matches(use_dsn, reader, tables)
         if differs:
-            report.notes.append(f"postgres skipped: the database is not the exported one "
-                                f"({differs})")
+            report.notes.append(
+                f"postgres skipped: the database is not the exported one ({differs})"
+            )
             use_dsn = None
     report.engines = [e for e in engines if e != "postgres" or use_dsn is not None]
     results = run_all(params, reader=reader, dsn=use_dsn, analyses=chosen, engines=engines)
@@ -196,22 +218,43 @@ def validate(
         for engine in report.engines:
             result = by_key[(name, engine)]
             if result.frame is None:
-                report.comparisons.append(Comparison(name, engine, "error", None, 0.0,
-                                                     result.seconds, result.error or "error"))
+                report.comparisons.append(
+                    Comparison(
+                        name, engine, "error", None, 0.0, result.seconds, result.error or "error"
+                    )
+                )
                 continue
             if engine == ref_engine:
-                report.comparisons.append(Comparison(name, engine, "reference",
-                                                     result.frame.height, 0.0, result.seconds))
+                report.comparisons.append(
+                    Comparison(name, engine, "reference", result.frame.height, 0.0, result.seconds)
+                )
                 continue
             if ref is None or ref.frame is None:
-                report.comparisons.append(Comparison(name, engine, "skipped",
-                                                     result.frame.height, 0.0, result.seconds,
-                                                     "reference engine failed"))
+                report.comparisons.append(
+                    Comparison(
+                        name,
+                        engine,
+                        "skipped",
+                        result.frame.height,
+                        0.0,
+                        result.seconds,
+                        "reference engine failed",
+                    )
+                )
                 continue
             ok, worst, message, differing = compare_frames(analysis, ref.frame, result.frame)
-            report.comparisons.append(Comparison(
-                name, engine, "pass" if ok else "fail", result.frame.height, worst,
-                result.seconds, message, differing))
+            report.comparisons.append(
+                Comparison(
+                    name,
+                    engine,
+                    "pass" if ok else "fail",
+                    result.frame.height,
+                    worst,
+                    result.seconds,
+                    message,
+                    differing,
+                )
+            )
     return report
 
 

@@ -9,7 +9,10 @@ from typing import Any
 from wedsync_analytics.errors import UserError
 
 DEFAULT_FUNNEL_STEPS: tuple[str, ...] = (
-    "signup", "onboarding_complete", "first_client_added", "subscription_started",
+    "signup",
+    "onboarding_complete",
+    "first_client_added",
+    "subscription_started",
 )
 
 
@@ -18,15 +21,15 @@ class Params:
     """Every window ends at `as_of` (exclusive), never at the wall clock."""
 
     as_of: datetime
-    hours: int = 24            # percentiles: the view's 24 hours
-    days: int = 7              # error trending: 7 days (see per-analysis overrides)
-    minutes: int = 60          # system health: 1 hour
-    funnel_days: int = 30      # daily funnel step counts: 30 days
+    hours: int = 24  # percentiles: the view's 24 hours
+    days: int = 7  # error trending: 7 days (see per-analysis overrides)
+    minutes: int = 60  # system health: 1 hour
+    funnel_days: int = 30  # daily funnel step counts: 30 days
     steps: tuple[str, ...] = field(default=DEFAULT_FUNNEL_STEPS)
-    window_days: int = 14      # funnel conversion window, from step 1, inclusive
-    cohort_days: int = 30      # funnel cohorts: step 1 within this many days
-    incident_days: int = 30    # incidents created in the last 30 days
-    vitals_days: int = 365     # web vitals: one year, so both seasons appear
+    window_days: int = 14  # funnel conversion window, from step 1, inclusive
+    cohort_days: int = 30  # funnel cohorts: step 1 within this many days
+    incident_days: int = 30  # incidents created in the last 30 days
+    vitals_days: int = 365  # web vitals: one year, so both seasons appear
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None:
@@ -37,16 +40,23 @@ class Params:
 
     def for_analysis(self, name: str) -> Params:
         """The parameters as one analysis sees them (`days` is per analysis)."""
-        days = {"funnel_daily": self.funnel_days, "incident_response": self.incident_days,
-                "web_vitals": self.vitals_days}.get(name, self.days)
+        days = {
+            "funnel_daily": self.funnel_days,
+            "incident_response": self.incident_days,
+            "web_vitals": self.vitals_days,
+        }.get(name, self.days)
         return Params(**{**self.__dict__, "days": days})
 
     def bind(self) -> dict[str, Any]:
         """Values for SQL placeholders (psycopg `%(name)s`, DuckDB `$name`)."""
         return {
-            "as_of": self.as_of, "hours": self.hours, "days": self.days,
-            "minutes": self.minutes, "steps": list(self.steps),
-            "window_days": self.window_days, "cohort_days": self.cohort_days,
+            "as_of": self.as_of,
+            "hours": self.hours,
+            "days": self.days,
+            "minutes": self.minutes,
+            "steps": list(self.steps),
+            "window_days": self.window_days,
+            "cohort_days": self.cohort_days,
         }
 
 
@@ -55,6 +65,7 @@ def parse_as_of(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise UserError(f"--as-of {text!r} is not an ISO 8601 time (e.g. 2025-06-14T12:00:00Z)") \
-            from exc
+        raise UserError(
+            f"--as-of {text!r} is not an ISO 8601 time (e.g. 2025-06-14T12:00:00Z)"
+        ) from exc
     return value if value.tzinfo else value.replace(tzinfo=UTC)

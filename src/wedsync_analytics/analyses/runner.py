@@ -70,9 +70,7 @@ def duckdb_params(query: str, params: Params, name: str) -> dict[str, Any]:
     return {key: values[key] for key in sorted(set(_DUCK_PARAM.findall(query)))}
 
 
-def run_duckdb(
-    con: duckdb.DuckDBPyConnection, analysis: Analysis, params: Params
-) -> pl.DataFrame:
+def run_duckdb(con: duckdb.DuckDBPyConnection, analysis: Analysis, params: Params) -> pl.DataFrame:
     """The DuckDB SQL file on a connection whose views are the export's tables."""
     query = sql_text(f"analyses/duckdb/{analysis.name}.sql")
     relation = con.sql(query, params=duckdb_params(query, params, analysis.name))
@@ -80,9 +78,7 @@ def run_duckdb(
     return normalise(relation.pl(), analysis)
 
 
-def run_polars(
-    tables: dict[str, pl.LazyFrame], analysis: Analysis, params: Params
-) -> pl.DataFrame:
+def run_polars(tables: dict[str, pl.LazyFrame], analysis: Analysis, params: Params) -> pl.DataFrame:
     """The Polars lazy module over the export's tables."""
     module = importlib.import_module(f"wedsync_analytics.analyses.polars_engine.{analysis.name}")
     lazy: pl.LazyFrame = module.build(tables, params.for_analysis(analysis.name))
@@ -95,8 +91,13 @@ def _timed(analysis: str, engine: str, fn: Any, *args: Any) -> EngineResult:
         frame = fn(*args)
     except (psycopg.Error, ValueError, pl.exceptions.PolarsError, RuntimeError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return EngineResult(analysis, engine, None, time.perf_counter() - started,
-                            f"{type(exc).__name__}: {message}")
+        return EngineResult(
+            analysis,
+            engine,
+            None,
+            time.perf_counter() - started,
+            f"{type(exc).__name__}: {message}",
+        )
     return EngineResult(analysis, engine, frame, time.perf_counter() - started)
 
 
@@ -127,14 +128,13 @@ def run_all(
     try:
         for analysis in chosen:
             if conn is not None:
-                results.append(_timed(analysis.name, "postgres", run_postgres, conn, analysis,
-                                      params))
+                results.append(
+                    _timed(analysis.name, "postgres", run_postgres, conn, analysis, params)
+                )
             if duck is not None:
-                results.append(_timed(analysis.name, "duckdb", run_duckdb, duck, analysis,
-                                      params))
+                results.append(_timed(analysis.name, "duckdb", run_duckdb, duck, analysis, params))
             if reader is not None and "polars" in engines:
-                results.append(_timed(analysis.name, "polars", run_polars, scans, analysis,
-                                      params))
+                results.append(_timed(analysis.name, "polars", run_polars, scans, analysis, params))
     finally:
         if conn is not None:
             conn.close()

@@ -12,10 +12,16 @@ from wedsync_analytics.config import resolve_dsn
 
 
 def export(
-    out: Annotated[Path, typer.Option("--out", help="Directory to write (replaced if it "
-                                      "holds an earlier export).")],
-    tables: Annotated[list[str] | None, typer.Option(
-        "--tables", help="Tables to export (repeat, or comma-separated); default: all.")] = None,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Directory to write (replaced if it holds an earlier export)."),
+    ],
+    tables: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tables", help="Tables to export (repeat, or comma-separated); default: all."
+        ),
+    ] = None,
     dsn: DsnOption = None,
 ) -> None:
     """Export PostgreSQL tables to Parquet with a manifest.json (counts, checksums, schema)."""
@@ -28,8 +34,10 @@ def export(
         typer.echo(f"{table:<28} {rows:>12,} rows {seconds:8.2f}s {rate:>12,.0f} rows/s")
 
     manifest = export_database(resolve_dsn(dsn), out, chosen, progress=progress)
-    typer.echo(f"exported {len(manifest.tables)} table(s), {manifest.total_rows:,} rows "
-               f"to {out} (snapshot {manifest.snapshot_time})")
+    typer.echo(
+        f"exported {len(manifest.tables)} table(s), {manifest.total_rows:,} rows "
+        f"to {out} (snapshot {manifest.snapshot_time})"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -13,13 +13,18 @@ from wedsync_analytics.cli.options import DsnOption
 def validate(
     data: Annotated[Path, typer.Option("--data", help="Export directory (from `export`).")],
     dsn: DsnOption = None,
-    json_file: Annotated[Path | None, typer.Option(
-        "--json", help="Also write the report as JSON to this file.")] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="ISO time the windows end at; default: the export's snapshot time.")
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the report as JSON to this file.")
     ] = None,
-    no_postgres: Annotated[bool, typer.Option(
-        "--no-postgres", help="Compare DuckDB and Polars only.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="ISO time the windows end at; default: the export's snapshot time."
+        ),
+    ] = None,
+    no_postgres: Annotated[
+        bool, typer.Option("--no-postgres", help="Compare DuckDB and Polars only.")
+    ] = False,
 ) -> None:
     """Run every analysis on PostgreSQL, DuckDB and Polars and compare; exit 1 on a mismatch."""
     from wedsync_analytics import validate as v

@@ -119,8 +119,11 @@ class Column:
     def to_manifest(self) -> dict[str, object]:
         """JSON form stored in manifest.json."""
         out: dict[str, object] = {
-            "name": self.name, "pg_type": self.pg_type, "kind": self.kind,
-            "nullable": self.nullable, "parquet_type": str(self.dtype()),
+            "name": self.name,
+            "pg_type": self.pg_type,
+            "kind": self.kind,
+            "nullable": self.nullable,
+            "parquet_type": str(self.dtype()),
         }
         if self.is_array:
             out["is_array"] = True
@@ -135,10 +138,14 @@ class Column:
     def from_manifest(cls, data: dict[str, object]) -> Column:
         labels = data.get("labels")
         return cls(
-            name=str(data["name"]), pg_type=str(data["pg_type"]), kind=str(data["kind"]),
-            nullable=bool(data.get("nullable", True)), is_array=bool(data.get("is_array", False)),
+            name=str(data["name"]),
+            pg_type=str(data["pg_type"]),
+            kind=str(data["kind"]),
+            nullable=bool(data.get("nullable", True)),
+            is_array=bool(data.get("is_array", False)),
             element_kind=_opt_str(data.get("element_kind")),
-            precision=_opt_int(data.get("precision")), scale=_opt_int(data.get("scale")),
+            precision=_opt_int(data.get("precision")),
+            scale=_opt_int(data.get("scale")),
             labels=tuple(str(x) for x in labels) if isinstance(labels, list) else None,
         )
 
@@ -192,9 +199,14 @@ def table_columns(conn: psycopg.Connection, table: str) -> list[Column]:
             element_kind = "text" if elem_typtype == "e" else str(elem)
         columns.append(
             Column(
-                name=str(name), pg_type=str(pg_type), kind=kind, nullable=bool(nullable),
-                is_array=bool(is_array), element_kind=element_kind,
-                precision=prec, scale=sc,
+                name=str(name),
+                pg_type=str(pg_type),
+                kind=kind,
+                nullable=bool(nullable),
+                is_array=bool(is_array),
+                element_kind=element_kind,
+                precision=prec,
+                scale=sc,
                 labels=tuple(lab) if lab is not None and typtype == "e" else None,
             )
         )

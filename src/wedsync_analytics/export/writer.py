@@ -199,8 +199,13 @@ def export_table(
     empty = pl.DataFrame(schema={c.name: c.dtype() for c in columns})
     files = writer.finish(empty)
     return TableEntry(
-        name=table, rows=rows, checksum="", columns=columns, partition_column=partition,
-        files=files, seconds=time.perf_counter() - started,
+        name=table,
+        rows=rows,
+        checksum="",
+        columns=columns,
+        partition_column=partition,
+        files=files,
+        seconds=time.perf_counter() - started,
     )
 
 
@@ -275,8 +280,9 @@ def export_database(
             checker.start()
             entries: dict[str, TableEntry] = {}
             for table in chosen:
-                entry = export_table(conn, tmp, table, chunk_bytes=chunk_bytes,
-                                     flush_rows=flush_rows)
+                entry = export_table(
+                    conn, tmp, table, chunk_bytes=chunk_bytes, flush_rows=flush_rows
+                )
                 entries[table] = entry
                 if progress:
                     progress(table, entry.rows, entry.seconds)

@@ -31,7 +31,8 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
         )
         .select(
             "user_id",
-            pl.col("funnel_step").cast(pl.String)
+            pl.col("funnel_step")
+            .cast(pl.String)
             .replace_strict(steps, list(range(1, len(steps) + 1)), return_dtype=pl.Int32)
             .alias("step"),
             pl.col("event_timestamp").alias("ts"),
@@ -58,8 +59,10 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
         levels.append(nxt)
         previous = nxt
     chain = pl.concat(
-        [lf.select("user_id", "step", pl.col("t1").cast(UTC_DT), pl.col("ts").cast(UTC_DT))
-         for lf in levels]
+        [
+            lf.select("user_id", "step", pl.col("t1").cast(UTC_DT), pl.col("ts").cast(UTC_DT))
+            for lf in levels
+        ]
     ).with_columns(pl.col("t1").dt.date().alias("cohort_date"))
     stats = chain.group_by("cohort_date", "step").agg(
         pl.len().cast(pl.Int64).alias("users"),
@@ -74,16 +77,16 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
     users = pl.col("users").cast(pl.Float64)
     previous_users = pl.col("users").shift(1).over("cohort_date").cast(pl.Float64)
     first_users = pl.col("users").first().over("cohort_date").cast(pl.Float64)
-    first_day_after = (
-        pl.col("cohort_date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-        + timedelta(days=1)
-    )
+    first_day_after = pl.col("cohort_date").cast(pl.Datetime("us")).dt.replace_time_zone(
+        "UTC"
+    ) + timedelta(days=1)
     return (
         grid.join(stats, on=["cohort_date", "step"], how="left")
         .with_columns(pl.col("users").fill_null(0))
         .sort("cohort_date", "step")
         .with_columns(
-            pl.when(previous_users > 0).then(users / previous_users)
+            pl.when(previous_users > 0)
+            .then(users / previous_users)
             .alias("conversion_from_previous"),
             pl.when(first_users > 0).then(users / first_users).alias("conversion_overall"),
             (first_day_after + window <= lit_ts(p.as_of)).alias("cohort_complete"),

@@ -30,7 +30,9 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
             pl.len().alias("step_events"),
             count_distinct("user_id").alias("unique_users"),
             # SUM of no non-NULL values is NULL in SQL, 0 in Polars
-            pl.when(value.count() > 0).then(value.sum()).cast(pl.Float64)
+            pl.when(value.count() > 0)
+            .then(value.sum())
+            .cast(pl.Float64)
             .alias("total_conversion_value"),
             value.cast(pl.Float64).mean().alias("avg_conversion_value"),
             json_flag("wedding_context", "is_wedding_season").sum().alias("wedding_season_events"),

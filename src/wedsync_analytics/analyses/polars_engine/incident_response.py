@@ -20,7 +20,8 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
     start = p.as_of - days(p.days)
     as_of = lit_ts(p.as_of)
     tta = pl.when(pl.col("acknowledged_at") < as_of).then(
-        seconds_between("acknowledged_at", "created_at"))
+        seconds_between("acknowledged_at", "created_at")
+    )
     ttr = pl.when(pl.col("resolved_at") < as_of).then(seconds_between("resolved_at", "created_at"))
     return (
         tables["incidents"]

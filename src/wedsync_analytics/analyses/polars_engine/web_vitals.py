@@ -11,17 +11,23 @@ TABLES = ("core_web_vitals",)
 PAGE_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/]*)?(/[^/?#]*)"
 # metric: (good up to, poor above), Google's web-vitals thresholds
 THRESHOLDS: dict[str, tuple[float, float]] = {
-    "lcp": (2500, 4000), "inp": (200, 500), "cls": (0.1, 0.25),
-    "fcp": (1800, 3000), "ttfb": (800, 1800),
+    "lcp": (2500, 4000),
+    "inp": (200, 500),
+    "cls": (0.1, 0.25),
+    "fcp": (1800, 3000),
+    "ttfb": (800, 1800),
 }
 
 
 def rating(column: str, good: float, poor: float) -> pl.Expr:
     value = pl.col(column)
     return (
-        pl.when(value > poor).then(pl.lit("poor"))
-        .when(value > good).then(pl.lit("needs_improvement"))
-        .when(value.is_not_null()).then(pl.lit("good"))
+        pl.when(value > poor)
+        .then(pl.lit("poor"))
+        .when(value > good)
+        .then(pl.lit("needs_improvement"))
+        .when(value.is_not_null())
+        .then(pl.lit("good"))
         .otherwise(None)
     )
 
@@ -37,15 +43,19 @@ def build(tables: dict[str, pl.LazyFrame], p: Params) -> pl.LazyFrame:
         tables["core_web_vitals"]
         .filter(between("created_at", p.as_of - days(p.days), p.as_of))
         .group_by(
-            pl.when(month.is_between(5, 10)).then(pl.lit("wedding_season"))
-            .otherwise(pl.lit("off_season")).alias("season"),
+            pl.when(month.is_between(5, 10))
+            .then(pl.lit("wedding_season"))
+            .otherwise(pl.lit("off_season"))
+            .alias("season"),
             pl.col("device_type").cast(pl.String),
             page_group.alias("page_group"),
         )
         .agg(
             pl.len().alias("samples"),
-            *[pct(pl.col(f"{m}_value").cast(pl.Float64), 0.75).alias(f"{m}_p75")
-              for m in THRESHOLDS],
+            *[
+                pct(pl.col(f"{m}_value").cast(pl.Float64), 0.75).alias(f"{m}_p75")
+                for m in THRESHOLDS
+            ],
         )
     )
     core = ["lcp", "inp", "cls"]
