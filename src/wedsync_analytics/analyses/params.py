@@ -10,7 +10,7 @@ from wedsync_analytics.errors import UserError
 
 DEFAULT_FUNNEL_STEPS: tuple[str, ...] = (
     "signup",
-    "onboarding_complete",
+    "onboarding_completed",
     "first_client_added",
     "subscription_started",
 )

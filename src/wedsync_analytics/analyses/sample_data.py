@@ -19,7 +19,7 @@ from psycopg import sql
 
 ORG_ID = "00000000-0000-4000-8000-000000000001"
 SERVICES = ("api", "booking", "payments", "search")
-STEPS = ("signup", "onboarding_complete", "first_client_added", "subscription_started")
+STEPS = ("signup", "onboarding_completed", "first_client_added", "subscription_started")
 INTERESTING = (  # instants the windows and calendars find awkward
     datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC),  # leap day
     datetime(2024, 3, 31, 0, 59, 59, tzinfo=UTC),  # before EU DST start
