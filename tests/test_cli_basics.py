@@ -71,3 +71,13 @@ def test_db_url_names_the_configured_port() -> None:
 def test_bad_port_setting_is_one_line() -> None:
     done = run_cli("db", "status", env={"WEDSYNC_PG_PORT": "abc"})
     assert_one_line_error(done, "WEDSYNC_PG_PORT")
+
+
+def test_db_url_and_status_follow_the_dsn(db_dsn: str) -> None:
+    url = run_cli("db", "url", env={"WEDSYNC_DSN": db_dsn})
+    assert url.returncode == 0
+    assert url.stdout.strip() == db_dsn
+    status = run_cli("db", "status", "--dsn", db_dsn)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith("reachable:")
+    assert "PostgreSQL 1" in status.stdout

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from wedsync_analytics.cli.options import DsnOption
+from wedsync_analytics.config import connect, redact
 from wedsync_analytics.server import EmbeddedServer
 
 db_app = typer.Typer(help="Manage the embedded PostgreSQL server.", no_args_is_help=True)
@@ -26,8 +28,13 @@ def stop() -> None:
 
 
 @db_app.command("status")
-def status() -> None:
-    """Say whether the embedded server runs; exit 1 if it does not."""
+def status(dsn: DsnOption = None) -> None:
+    """Say whether the server runs (the embedded one, or the one at --dsn); exit 1 if not."""
+    if dsn:
+        with connect(dsn) as conn:
+            version = conn.execute("SHOW server_version").fetchone()
+        typer.echo(f"reachable: {redact(dsn)} (PostgreSQL {version[0] if version else '?'})")
+        return
     server = EmbeddedServer.default()
     if server.running():
         typer.echo(f"running: {server.url()} (data in {server.data_dir})")
@@ -37,9 +44,9 @@ def status() -> None:
 
 
 @db_app.command("url")
-def url() -> None:
-    """Print the embedded server's URL (whether or not it runs)."""
-    typer.echo(EmbeddedServer.default().url())
+def url(dsn: DsnOption = None) -> None:
+    """Print the URL every command uses: --dsn / WEDSYNC_DSN, else the embedded server's."""
+    typer.echo(redact(dsn) if dsn else EmbeddedServer.default().url())
 
 
 def register(app: typer.Typer) -> None:
