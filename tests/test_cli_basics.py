@@ -81,3 +81,14 @@ def test_db_url_and_status_follow_the_dsn(db_dsn: str) -> None:
     assert status.returncode == 0, status.stderr
     assert status.stdout.startswith("reachable:")
     assert "PostgreSQL 1" in status.stdout
+
+
+def test_usage_errors_are_one_line_with_a_pointer_to_help() -> None:
+    done = run_cli("generate", "--seed", "abc")
+    assert_one_line_error(done, "--seed", "wedsync-analytics generate --help")
+    assert done.returncode == 2
+
+
+def test_unwritable_output_is_one_line() -> None:
+    done = run_cli("generate", "--scale", "tiny", "--out", "/proc/no-such-dir/x")
+    assert_one_line_error(done)

@@ -8,6 +8,9 @@ import sys
 import psycopg
 import typer
 
+# Typer 0.29 vendors Click as `typer._click`; its usage errors are not re-exported.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
 from wedsync_analytics.config import first_line
 from wedsync_analytics.errors import UserError
 
@@ -32,15 +35,27 @@ def _fail(message: str, code: int) -> None:
 
 
 def run(argv: list[str] | None = None) -> None:
-    """Run the CLI; user errors and database errors print one line and exit non-zero."""
+    """Run the CLI; every error prints one line and exits non-zero, never a traceback."""
     try:
-        app(args=argv, standalone_mode=True)
+        code = app(args=argv, prog_name="wedsync-analytics", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        raise SystemExit(2) from None
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "wedsync-analytics"
+        _fail(f"{exc.format_message()} (see `{where} --help`)", 2)
+    except ClickException as exc:
+        _fail(exc.format_message(), exc.exit_code)
     except UserError as exc:
         _fail(str(exc), exc.exit_code)
     except psycopg.Error as exc:
         _fail(f"database error: {first_line(exc)}", 1)
-    except KeyboardInterrupt:
+    except OSError as exc:
+        target = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or first_line(exc)}{target}", 1)
+    except (KeyboardInterrupt, typer.Abort):
         _fail("interrupted", 130)
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
