@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -172,9 +172,33 @@ def database_matches(dsn: str, reader: ExportReader, tables: list[str]) -> str |
     return None
 
 
+# The event-time column of each table the analyses read.
+EVENT_TIME = {
+    "performance_metrics": "timestamp",
+    "error_reports": "created_at",
+    "system_health_checks": "created_at",
+    "business_events": "event_timestamp",
+    "incidents": "created_at",
+    "core_web_vitals": "created_at",
+}
+
+
 def default_as_of(reader: ExportReader) -> datetime:
-    """The export's snapshot time: the same answers every time for one export."""
-    return parse_as_of(reader.manifest.snapshot_time)
+    """The top of the hour after the newest event in the export (UTC).
+
+    Windows end where the data ends, so an export of a past season gives the same,
+    non-empty answers on any day. An export without events falls back to its
+    snapshot time.
+    """
+    newest: list[datetime] = []
+    for table, column in EVENT_TIME.items():
+        if table in reader.tables and reader.entry(table).rows:
+            value = reader.scan(table).select(pl.col(column).max()).collect().item()
+            if isinstance(value, datetime):
+                newest.append(value.astimezone(UTC))
+    if not newest:
+        return parse_as_of(reader.manifest.snapshot_time)
+    return max(newest).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 
 
 def validate(

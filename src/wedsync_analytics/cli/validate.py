@@ -19,7 +19,7 @@ def validate(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="ISO time the windows end at; default: the export's snapshot time."
+            "--as-of", help="ISO time the windows end at; default: the hour after the newest event."
         ),
     ] = None,
     no_postgres: Annotated[
