@@ -11,8 +11,8 @@ Type mapping (PostgreSQL -> Parquet/Polars; notes in docs/analyses.md):
 - json, jsonb -> String (the JSON text (jsonb's normalised form))
 - numeric(p, s) -> Decimal(p, s) (exact)
 - numeric (no typmod) -> Float64 (rounded to a double)
-- timestamptz -> Datetime(us, UTC) (instants, session TimeZone pinned to UTC)
-- timestamp -> Datetime(us) (naive)
+- timestamptz -> Datetime(us, UTC) (instants; sent as exact epoch microseconds)
+- timestamp -> Datetime(us) (naive; sent as exact epoch microseconds)
 - date / time -> Date / Time
 - interval -> Duration(us) (months count as 30 days (epoch seconds))
 - boolean -> Boolean
@@ -31,6 +31,41 @@ from dataclasses import dataclass
 import polars as pl
 import psycopg
 from psycopg import sql
+
+_EPOCH_KINDS = frozenset({"timestamptz", "timestamp"})
+# Types with an extended hash function (so `hash_record_extended` can hash them directly);
+# any other column is hashed through its text form.
+_HASHABLE = frozenset(
+    {
+        "uuid",
+        "enum",
+        "text",
+        "varchar",
+        "bpchar",
+        "name",
+        "char",
+        "int2",
+        "int4",
+        "int8",
+        "float4",
+        "float8",
+        "numeric",
+        "bool",
+        "date",
+        "time",
+        "timetz",
+        "timestamp",
+        "timestamptz",
+        "interval",
+        "jsonb",
+        "inet",
+        "cidr",
+        "macaddr",
+        "macaddr8",
+        "bytea",
+        "oid",
+    }
+)
 
 _INTS: dict[str, pl.DataType] = {"int2": pl.Int16(), "int4": pl.Int32(), "int8": pl.Int64()}
 _FLOATS: dict[str, pl.DataType] = {"float4": pl.Float32(), "float8": pl.Float64()}
@@ -79,16 +114,26 @@ class Column:
         ident = sql.Identifier(self.name)
         if self.is_array:
             return sql.SQL("to_json({})::text AS {}").format(ident, ident)
-        if self.kind == "interval":
+        if self.kind == "interval" or self.kind in _EPOCH_KINDS:
+            # extract(epoch ...) is an exact numeric (microsecond digits included), so the
+            # product is an exact integer; +-infinity cannot become int8 and fails the export.
             return sql.SQL("(extract(epoch FROM {}) * 1000000)::int8 AS {}").format(ident, ident)
         return ident
+
+    def hash_expr(self) -> sql.Composable:
+        """This column inside the checksum's `hash_record_extended(ROW(...), 0)`."""
+        ident = sql.Identifier(self.name)
+        hashable = self.element_kind if self.is_array else self.kind
+        if hashable in _HASHABLE:
+            return ident
+        return sql.SQL("{}::text").format(ident)
 
     # -- client side -------------------------------------------------------
     def csv_dtype(self) -> pl.DataType:
         """The type the CSV text is parsed as."""
         if self.is_array or self.kind in ("bool", "enum"):
             return pl.String()
-        if self.kind == "interval":
+        if self.kind == "interval" or self.kind in _EPOCH_KINDS:
             return pl.Int64()
         return self.dtype()
 
@@ -101,7 +146,7 @@ class Column:
     @property
     def needs_convert(self) -> bool:
         """Whether the parsed CSV column still needs `convert()`."""
-        return self.is_array or self.kind in ("bool", "enum", "interval")
+        return self.is_array or self.kind in ("bool", "enum", "interval", *_EPOCH_KINDS)
 
     def convert(self) -> pl.Expr:
         """Expression turning the parsed CSV column into the final type."""
@@ -112,8 +157,8 @@ class Column:
             return pl.when(col.is_null()).then(None).otherwise(col == "t").alias(self.name)
         if self.kind == "enum":
             return col.cast(self.dtype())
-        if self.kind == "interval":
-            return col.cast(pl.Duration("us"))
+        if self.kind == "interval" or self.kind in _EPOCH_KINDS:
+            return col.cast(self.dtype())
         return col
 
     def to_manifest(self) -> dict[str, object]:
