@@ -34,7 +34,7 @@ SPEC_TABLES = [
 ]
 # Beyond the spec's list (documented in docs/schema.md).
 ADDED_TABLES = ["organizations", "user_profiles", "error_groups"]
-# Bookkeeping of the data generator's loader (0050), locked down by 0051.
+# Bookkeeping of the data generator's loader (0013), locked down by 0014.
 LOADER_TABLES = ["generation_runs"]
 
 UNDEFINED_IN_SPEC_ENUMS = [

@@ -1,4 +1,4 @@
--- 0051 lock down generation_runs (the data loader's bookkeeping, 0050) like
+-- 0014 lock down generation_runs (the data loader's bookkeeping, 0013) like
 -- every other table: RLS on with no policy, nothing for anon/authenticated
 -- (Supabase's default privileges would otherwise expose it through the API),
 -- everything for service_role. The loader connects as the owner/superuser,

@@ -1,4 +1,4 @@
--- 0050 generation_runs: one row per `wedsync-analytics generate` load, so a
+-- 0013 generation_runs: one row per `wedsync-analytics generate` load, so a
 -- rerun can tell "this scenario is already loaded" from "other data is here",
 -- and an interrupted load is visible (status 'running' or 'interrupted').
 CREATE TABLE IF NOT EXISTS public.generation_runs (

@@ -1,4 +1,4 @@
--- 0052 privileges that Supabase's default privileges would otherwise open.
+-- 0015 privileges that Supabase's default privileges would otherwise open.
 -- Supabase runs `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON TABLES,
 -- SEQUENCES ... TO anon, authenticated, service_role`, so every object created
 -- by a migration starts fully granted to the API roles. The migration runner's
@@ -15,6 +15,6 @@ REVOKE ALL ON SEQUENCE public.incident_number_seq FROM PUBLIC, anon, authenticat
 GRANT USAGE ON SEQUENCE public.incident_number_seq TO authenticated;
 GRANT USAGE, SELECT, UPDATE ON SEQUENCE public.incident_number_seq TO service_role;
 
--- The loader's bookkeeping sequence, like its table (0051).
+-- The loader's bookkeeping sequence, like its table (0014).
 REVOKE ALL ON SEQUENCE public.generation_runs_id_seq FROM PUBLIC, anon, authenticated;
 GRANT ALL ON SEQUENCE public.generation_runs_id_seq TO service_role;
