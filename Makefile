@@ -33,7 +33,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
-	$(BIN)/pytest benchmarks --benchmark-enable --benchmark-columns=min,median,max,rounds -s $(BENCH_ARGS)
+	$(BIN)/pytest benchmarks --benchmark-enable --benchmark-columns=min,median,max,rounds --timeout=0 -s $(BENCH_ARGS)
 
 db-stop: install
 	$(BIN)/wedsync-analytics db stop
