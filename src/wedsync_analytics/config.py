@@ -9,17 +9,22 @@ import psycopg
 from wedsync_analytics.errors import UserError
 
 
-def resolve_dsn(dsn: str | None = None, *, start: bool = True) -> str:
-    """The DSN to use; starts the embedded server when neither `dsn` nor `$WEDSYNC_DSN` is set."""
+def resolve_dsn(dsn: str | None = None, *, start: bool = True, database: str | None = None) -> str:
+    """The DSN to use; starts the embedded server when neither `dsn` nor `$WEDSYNC_DSN` is set.
+
+    `database` picks (and creates) another database on the embedded server; it does not
+    apply to an explicit DSN.
+    """
     chosen = dsn or os.environ.get("WEDSYNC_DSN")
     if chosen:
         return chosen
     from wedsync_analytics.server import EmbeddedServer
 
     server = EmbeddedServer.default()
-    if start:
-        server.start()
-    return server.url()
+    if not start:
+        return server.url(database) if database else server.url()
+    server.start()
+    return server.ensure_database(database) if database else server.url()
 
 
 def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection:

@@ -23,6 +23,8 @@ from wedsync_analytics.paths import sql_text
 from wedsync_analytics.validate import Report, validate
 
 DEFAULT_OUT = Path("out/demo-export")
+# On the embedded server the demo replaces the data of its own database, never `wedsync`.
+DEMO_DATABASE = "wedsync_demo"
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,13 @@ def run(
     echo: Callable[[str], None] = print,
     progress: Progress | None = None,
 ) -> DemoResult:
-    """Run every step; `echo` narrates, `progress` receives load progress."""
+    """Run every step; `echo` narrates, `progress` receives load progress.
+
+    The generated data replaces what the target database holds: the embedded server's
+    `wedsync_demo` database by default, or the database that `dsn` names.
+    """
     scenario = build_scenario(scale, seed=seed, market=market)
-    target = resolve_dsn(dsn)
+    target = resolve_dsn(dsn, database=DEMO_DATABASE)
     echo(f"database: {target}")
     applied = apply_migrations(target)
     echo(f"migrations applied now: {len(applied)}")

@@ -184,18 +184,19 @@ class EmbeddedServer:
                 f"the embedded PostgreSQL did not start (port {self.port}): "
                 f"{' | '.join(tail) or done.stderr.strip()}; see {self.log_file}"
             )
-        self._ensure_database()
+        self.ensure_database()
         return True
 
-    def _ensure_database(self) -> None:
+    def ensure_database(self, name: str = DATABASE) -> str:
+        """Create database `name` if missing (the server must run); return its URL."""
         import psycopg
+        from psycopg import sql
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            found = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
-            ).fetchone()
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if found is None:
-                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return self.url(name)
 
     def stop(self) -> bool:
         """Stop the server; True if it was running."""
