@@ -16,12 +16,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg import sql
 
 from wedsync_analytics.migrations import apply_migrations
 from wedsync_analytics.server import EmbeddedServer, free_port
 
 TEMPLATE = "wsa_test_template"
+
+# CI runs the same Hypothesis examples every time (a red CI is then reproducible);
+# local runs explore new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _with_database(dsn: str, database: str) -> str:
