@@ -171,3 +171,15 @@ def test_cli_generate_loads_then_refuses_rerun(
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "already loaded" in err and len(err.splitlines()) == 1
+
+
+def test_concurrent_load_is_refused(db_dsn: str, db: psycopg.Connection, tiny) -> None:
+    from wedsync_analytics.load import LOAD_LOCK_KEY
+
+    db.execute("SELECT pg_advisory_lock(%s)", (LOAD_LOCK_KEY,))
+    with pytest.raises(UserError, match="another load into this database is running"):
+        load_scenario(db_dsn, tiny)
+    db.execute("SELECT pg_advisory_unlock(%s)", (LOAD_LOCK_KEY,))
+    assert db.execute("SELECT count(*) FROM generation_runs").fetchone() == (0,)
+    load_scenario(db_dsn, tiny)
+    assert db.execute("SELECT status FROM generation_runs").fetchall() == [("completed",)]

@@ -29,6 +29,7 @@ from wedsync_analytics.generate.world import World
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_CHUNK_ROWS = 50_000
+LOAD_LOCK_KEY = 725_925_902  # advisory lock: one load at a time per database
 
 
 @dataclass
@@ -88,6 +89,16 @@ def _check_ready(conn: psycopg.Connection) -> None:
     ).fetchone()
     if not row or row[0] is None or row[1] is None:
         raise UserError("the database is not migrated: run `wedsync-analytics migrate` first")
+
+
+def _lock_out_other_loads(conn: psycopg.Connection) -> None:
+    """Hold a session advisory lock for the whole load (chunks commit one by one)."""
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LOAD_LOCK_KEY,)).fetchone()
+    if not row or not row[0]:
+        raise UserError(
+            "another load into this database is running; nothing done; "
+            "wait for it to finish and run again"
+        )
 
 
 def _refuse(conn: psycopg.Connection, scenario: Scenario, tables: list[str]) -> None:
@@ -173,6 +184,7 @@ def load_scenario(
     w = World(scenario)
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)
+        _lock_out_other_loads(conn)
         busy = _non_empty(conn)
         if busy and not replace:
             _refuse(conn, scenario, busy)
