@@ -92,3 +92,18 @@ def test_usage_errors_are_one_line_with_a_pointer_to_help() -> None:
 def test_unwritable_output_is_one_line() -> None:
     done = run_cli("generate", "--scale", "tiny", "--out", "/proc/no-such-dir/x")
     assert_one_line_error(done)
+
+
+def test_engine_errors_are_one_line() -> None:
+    import duckdb
+    import polars as pl
+
+    from wedsync_analytics.cli.main import _from_engine
+
+    with pytest.raises(duckdb.Error) as duck:
+        duckdb.connect().execute("SELECT * FROM read_parquet('/no/such/file.parquet')")
+    with pytest.raises(pl.exceptions.PolarsError) as polars_error:
+        pl.DataFrame({"a": [1]}).select(pl.col("b"))
+    assert _from_engine(duck.value)
+    assert _from_engine(polars_error.value)
+    assert not _from_engine(ZeroDivisionError())

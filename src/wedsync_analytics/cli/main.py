@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import psycopg
@@ -34,6 +35,14 @@ def _fail(message: str, code: int) -> None:
     raise SystemExit(code)
 
 
+ENGINE_PACKAGES = frozenset({"duckdb", "polars", "pyarrow", "_duckdb"})
+
+
+def _from_engine(exc: BaseException) -> bool:
+    """Whether `exc` was raised by DuckDB, Polars or PyArrow (checked without importing them)."""
+    return type(exc).__module__.split(".")[0] in ENGINE_PACKAGES
+
+
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; every error prints one line and exits non-zero, never a traceback."""
     try:
@@ -55,6 +64,12 @@ def run(argv: list[str] | None = None) -> None:
         _fail(f"{exc.strerror or first_line(exc)}{target}", 1)
     except (KeyboardInterrupt, typer.Abort):
         _fail("interrupted", 130)
+    except Exception as exc:
+        # Errors of the data engines (a file changed under DuckDB or Polars, say) are
+        # reported in one line like the rest; anything else is a bug and keeps its traceback.
+        if os.environ.get("WEDSYNC_DEBUG") or not _from_engine(exc):
+            raise
+        _fail(f"{type(exc).__name__}: {first_line(exc)} (WEDSYNC_DEBUG=1 shows the traceback)", 1)
     raise SystemExit(code if isinstance(code, int) else 0)
 
 
