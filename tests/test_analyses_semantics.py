@@ -124,6 +124,36 @@ def test_funnel_window_order_ties_and_incomplete_cohorts(
     ]
 
 
+def test_funnel_cohort_start_is_utc_midnight_of_as_of_minus_30_days(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
+    as_of = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
+    start = datetime(2024, 5, 21, tzinfo=UTC)  # midnight of as_of's UTC date - 30 days
+    u = sample_data.user_ids(3)
+    frame = pl.DataFrame(
+        {
+            "event_type": "funnel",
+            "event_name": "step",
+            "organization_id": ORG,
+            "user_id": u,
+            "funnel_step": "a",
+            "event_timestamp": [
+                start - timedelta(microseconds=1),  # before the start: no cohort
+                start,  # exactly the start: in
+                start + timedelta(hours=6),  # before as_of - 30 days (12:00), still in
+            ],
+        },
+        schema_overrides={"event_timestamp": TS},
+    )
+    sample_data.load_dataset(db, {"business_events": frame})
+    params = Params(as_of=as_of, steps=("a", "b"))
+    got = _frames(db_dsn, tmp_path / "x", params, ["funnel_conversion"])["funnel_conversion"]
+    assert got.select("cohort_date", "step_number", "users").rows() == [
+        (start.date(), 1, 2),
+        (start.date(), 2, 0),
+    ]
+
+
 def test_incident_mtta_mttr(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> None:
     h = timedelta(hours=1)
     incidents = [  # created, acknowledged, resolved
@@ -214,6 +244,76 @@ def test_weekday_is_iso_in_utc(db: psycopg.Connection, db_dsn: str, tmp_path: Pa
     sample_data.load_dataset(db, {"error_reports": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["error_trending"])
     assert got["error_trending"]["weekday"].to_list() == [6, 7]  # Saturday, Sunday (UTC)
+
+
+def test_weekday_is_utc_but_weekend_errors_are_local(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
+    """Two calendars in one row (docs/analyses.md): near midnight they disagree."""
+    sample_data.ensure_base(db, [])
+    db.execute("UPDATE public.organizations SET timezone = 'Europe/London' WHERE id = %s", (ORG,))
+    times = [  # Friday 23:30 UTC = Saturday 00:30 BST; Sunday 23:30 UTC = Monday 00:30 BST
+        datetime(2024, 6, 14, 23, 30, tzinfo=UTC),
+        datetime(2024, 6, 16, 23, 30, tzinfo=UTC),
+    ]
+    frame = pl.DataFrame(
+        {
+            "organization_id": ORG,
+            "error_type": "db",
+            "severity": "low",
+            "service_name": "api",
+            "error_message": "x",
+            "fingerprint": "f",
+            "created_at": times,  # wedding_context NULL: the trigger fills it, in London time
+        },
+        schema_overrides={"created_at": TS},
+    )
+    sample_data.load_dataset(db, {"error_reports": frame})
+    got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["error_trending"])
+    rows = got["error_trending"].sort("time_bucket").select("weekday", "weekend_errors").rows()
+    assert rows == [(5, 1), (7, 0)]
+
+
+PAGE_GROUPS = [  # page_url -> the page group worked out by hand (page_group column NULL)
+    ("https://x.com?next=/admin/x", "/"),  # a query right after the host: no path
+    ("https://x.com#/dashboard", "/"),  # a fragment right after the host: no path
+    ("https://x.com", "/"),
+    ("https://x.com/", "/"),
+    ("HTTPS://user@x.com:8443/Billing/2?y=/z#/w", "/Billing"),
+    ("https://x.com/suppliers?next=/admin", "/suppliers"),
+    ("https://x.com/search#/results", "/search"),
+    ("/a/b?x", "/a"),  # no scheme: the path starts at the first character
+    ("/a#/b", "/a"),
+    ("/?next=/admin", "/"),
+    ("//cdn.x.com/img/1.png", "/img"),  # scheme-relative: the host is skipped
+    ("a/b", "/"),  # relative, no leading '/': no path segment is taken
+    ("?next=/admin", "/"),
+    ("#/dashboard", "/"),
+    ("", "/"),
+]
+
+
+def test_web_vitals_page_group_stops_at_query_and_fragment(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
+    urls = [u for u, _ in PAGE_GROUPS]
+    frame = pl.DataFrame(
+        {
+            "organization_id": ORG,
+            "session_id": "s",
+            "device_type": "desktop",
+            "created_at": [AS_OF - timedelta(hours=1 + i) for i in range(len(urls))],
+            "page_url": urls,
+            "lcp_value": [float(i) for i in range(len(urls))],
+        },
+        schema_overrides={"created_at": TS, "lcp_value": pl.Decimal(8, 2)},
+    )
+    sample_data.load_dataset(db, {"core_web_vitals": frame})
+    got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["web_vitals"])["web_vitals"]
+    expected: dict[str, int] = {}
+    for _, group in PAGE_GROUPS:
+        expected[group] = expected.get(group, 0) + 1
+    assert dict(zip(got["page_group"], got["samples"], strict=True)) == expected
 
 
 VIEWS = {  # analysis: (view, columns compared, extra view filter)

@@ -14,6 +14,7 @@ import polars as pl
 import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg import sql
 
 from wedsync_analytics import validate as v
 from wedsync_analytics.analyses import Params, sample_data
@@ -97,7 +98,11 @@ def test_three_engines_agree(
     case: tuple[datetime, dict[str, pl.DataFrame], tuple[str, ...]],
 ) -> None:
     as_of, data, steps = case
-    db.execute("TRUNCATE " + ", ".join(TABLES) + ", error_groups CASCADE")
+    db.execute(
+        sql.SQL("TRUNCATE {} CASCADE").format(
+            sql.SQL(", ").join(sql.Identifier("public", t) for t in (*TABLES, "error_groups"))
+        )
+    )
     sample_data.load_dataset(db, data)
     out = tmp_path / "export"
     export_database(db_dsn, out, list(TABLES))

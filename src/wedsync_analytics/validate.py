@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from psycopg import sql
+import psycopg
 
 from wedsync_analytics.analyses.params import Params, parse_as_of
 from wedsync_analytics.analyses.registry import ANALYSES, Analysis
 from wedsync_analytics.analyses.runner import ENGINES, EngineResult, run_all
-from wedsync_analytics.config import connect
-from wedsync_analytics.export.manifest import read_manifest
+from wedsync_analytics.config import connect, first_line
+from wedsync_analytics.export.manifest import read_manifest, server_checksum
 from wedsync_analytics.export.reader import ExportReader, open_export
+from wedsync_analytics.export.writer import SESSION_SETTINGS
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -157,18 +158,30 @@ def compare_frames(
 
 
 def database_matches(dsn: str, reader: ExportReader, tables: list[str]) -> str | None:
-    """None if the database has the exported row counts for `tables`, else what differs."""
+    """None if the database holds what was exported of `tables`, else what differs.
+
+    "What was exported" is each table's row count and server checksum in manifest.json
+    (`export.manifest.server_checksum` over the exported columns, with the export's session
+    settings): equal row counts alone do not make two databases the same.
+    """
     with connect(dsn, autocommit=True) as conn:
+        for statement in SESSION_SETTINGS:
+            conn.execute(statement)
         for table in tables:
-            if table not in reader.manifest.tables:
+            entry = reader.manifest.tables.get(table)
+            if entry is None:
                 continue
-            row = conn.execute(
-                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("public", table))
-            ).fetchone()
-            exported = reader.manifest.tables[table].rows
-            if row is None or int(row[0]) != exported:
-                have = None if row is None else int(row[0])
-                return f"{table} has {have} rows in the database but {exported} in the export"
+            try:
+                rows, checksum = server_checksum(conn, table, entry.columns)
+            except psycopg.Error as exc:
+                return f"{table}: no checksum of the exported columns ({first_line(exc)})"
+            if rows != entry.rows:
+                return f"{table} has {rows} rows in the database but {entry.rows} in the export"
+            if checksum != entry.checksum:
+                return (
+                    f"{table} has the exported {rows} rows but another content: checksum "
+                    f"{checksum} in the database, {entry.checksum} in the export"
+                )
     return None
 
 

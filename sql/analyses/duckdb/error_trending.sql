@@ -1,4 +1,7 @@
 -- Error trending: see sql/analyses/postgres/error_trending.sql.
+-- weekday is the ISO weekday in UTC (connection TimeZone UTC); weekend_errors counts the
+-- stored wedding_context.is_weekend, computed in the organization's timezone: the two can
+-- disagree near midnight for a non-UTC organization (docs/analyses.md, error_trending).
 SELECT
   CAST(organization_id AS VARCHAR)                                        AS organization_id,
   date_trunc('hour', created_at)                                          AS time_bucket,

@@ -5,7 +5,7 @@ WITH v AS (
          THEN 'wedding_season' ELSE 'off_season' END                          AS season,
     CAST(device_type AS VARCHAR)                                              AS device_type,
     coalesce(CAST(page_group AS VARCHAR),
-             nullif(regexp_extract(page_url, '^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/]*)?(/[^/?#]*)', 1), ''),
+             nullif(regexp_extract(page_url, '^(?:(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*)?(/[^/?#]*)', 1), ''),
              '/')                                                             AS page_group,
     CAST(lcp_value AS DOUBLE) AS lcp, CAST(inp_value AS DOUBLE) AS inp,
     CAST(cls_value AS DOUBLE) AS cls, CAST(fcp_value AS DOUBLE) AS fcp,

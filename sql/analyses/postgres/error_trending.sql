@@ -3,6 +3,11 @@
 -- unique_incidents = distinct incident_id; unique_correlations = distinct correlation_id.
 -- weekday is ISO (Monday = 1 ... Saturday = 6, Sunday = 7) of the UTC hour.
 -- weekend_errors counts rows whose wedding_context says is_weekend = true.
+-- Two calendars in one row, on purpose (as the view): weekday is UTC, but is_weekend was
+-- computed when the row was written, in the organization's timezone (the insert trigger's
+-- public.wedding_context(created_at, organizations.timezone)). Near midnight they disagree
+-- for a non-UTC organization: Friday 23:30 UTC is weekday 5 yet a weekend error in London
+-- (Saturday 00:30 BST). See docs/analyses.md, error_trending.
 SELECT
   organization_id::text                                                  AS organization_id,
   date_trunc('hour', created_at, 'UTC')                                  AS time_bucket,

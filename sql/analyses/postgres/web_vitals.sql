@@ -1,7 +1,12 @@
 -- Core Web Vitals at the 75th percentile (percentile_cont) per season, device type and
 -- page group, over [as_of - days, as_of). Season: 'wedding_season' when the UTC month is
 -- May..October, else 'off_season'. page_group: the column, else the first path segment of
--- page_url ('/suppliers/42?x' -> '/suppliers'), else '/'. Ratings use Google's thresholds
+-- page_url, else '/'. The path starts after 'scheme://host' or '//host' (the host ends at
+-- the first '/', '?' or '#'), or at a leading '/' when there is no host; the segment ends at
+-- the next '/', '?' or '#': '/suppliers/42?x' -> '/suppliers', 'https://x.com/a#b' -> '/a',
+-- 'https://x.com?next=/admin' -> '/', 'https://x.com#/dashboard' -> '/', '//cdn.x/img/1' ->
+-- '/img'. A relative page_url ('a/b', 'weird') has no path segment we can trust -> '/'.
+-- Ratings use Google's thresholds
 -- (as public.cwv_rating, but on the float8 p75: no rounding to numeric); passes_cwv: LCP, INP and CLS all 'good' (NULL if one has no data).
 WITH v AS (
   SELECT
@@ -9,7 +14,7 @@ WITH v AS (
          THEN 'wedding_season' ELSE 'off_season' END                         AS season,
     device_type::text                                                        AS device_type,
     coalesce(page_group::text,
-             substring(page_url FROM '^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/]*)?(/[^/?#]*)'),
+             substring(page_url FROM '^(?:(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*)?(/[^/?#]*)'),
              '/')                                                             AS page_group,
     lcp_value::float8 AS lcp, inp_value::float8 AS inp, cls_value::float8 AS cls,
     fcp_value::float8 AS fcp, ttfb_value::float8 AS ttfb

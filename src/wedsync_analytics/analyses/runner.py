@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import polars as pl
 import psycopg
 
@@ -22,8 +23,6 @@ from wedsync_analytics.analyses.registry import ANALYSES, Analysis
 from wedsync_analytics.paths import sql_text
 
 if TYPE_CHECKING:
-    import duckdb
-
     from wedsync_analytics.export.reader import ExportReader
 
 ENGINES = ("postgres", "duckdb", "polars")
@@ -89,7 +88,13 @@ def _timed(analysis: str, engine: str, fn: Any, *args: Any) -> EngineResult:
     started = time.perf_counter()
     try:
         frame = fn(*args)
-    except (psycopg.Error, ValueError, pl.exceptions.PolarsError, RuntimeError) as exc:
+    except (
+        psycopg.Error,
+        duckdb.Error,
+        ValueError,
+        pl.exceptions.PolarsError,
+        RuntimeError,
+    ) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return EngineResult(
             analysis,

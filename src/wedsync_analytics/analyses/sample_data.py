@@ -195,7 +195,20 @@ def random_dataset(seed: int, as_of: datetime, n: int = 200) -> dict[str, pl.Dat
         },
         schema_overrides={"created_at": ts, "acknowledged_at": ts, "resolved_at": ts},
     )
-    urls = ["https://app.wedsync.io/suppliers/42?x=1", "/dashboard", "/", "weird", "/a/b#c"]
+    urls = [
+        "https://app.wedsync.io/suppliers/42?x=1",
+        "/dashboard",
+        "/",
+        "weird",
+        "/a/b#c",
+        "https://app.wedsync.io?next=/admin/x",  # query right after the host -> '/'
+        "https://app.wedsync.io#/dashboard",  # fragment right after the host -> '/'
+        "https://app.wedsync.io",  # no path -> '/'
+        "/suppliers?next=/admin",
+        "/?tab=/x",
+        "//cdn.wedsync.io/img/1.png",  # scheme-relative -> '/img'
+        "a/b",  # relative -> '/'
+    ]
     vitals = pl.DataFrame(
         {
             "organization_id": [ORG_ID] * n,

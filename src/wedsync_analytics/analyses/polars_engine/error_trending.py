@@ -1,4 +1,10 @@
-"""Error trending per UTC hour, error type and severity (the spec's view)."""
+"""Error trending per UTC hour, error type and severity (the spec's view).
+
+Two calendars in one row, as in the view: `weekday` is the ISO weekday in UTC, while
+`weekend_errors` counts the stored `wedding_context.is_weekend`, computed in the
+organization's timezone when the row was written. Near midnight they disagree for a
+non-UTC organization (docs/analyses.md, error_trending).
+"""
 
 from __future__ import annotations
 

@@ -8,7 +8,10 @@ from wedsync_analytics.analyses.params import Params
 from wedsync_analytics.analyses.polars_engine._common import between, days, pct
 
 TABLES = ("core_web_vitals",)
-PAGE_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/]*)?(/[^/?#]*)"
+# The first path segment of page_url: the path follows "scheme://host" or "//host" (the host
+# ends at "/", "?" or "#"), or a leading "/"; the segment ends at "/", "?" or "#". No match
+# (no path, or a relative URL such as "a/b") -> "/". See sql/analyses/postgres/web_vitals.sql.
+PAGE_PATTERN = r"^(?:(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*)?(/[^/?#]*)"
 # metric: (good up to, poor above), Google's web-vitals thresholds
 THRESHOLDS: dict[str, tuple[float, float]] = {
     "lcp": (2500, 4000),

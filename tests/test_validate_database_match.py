@@ -1,0 +1,85 @@
+"""`validate` runs PostgreSQL only on the database the export was taken from: same row
+counts *and* same content (the server checksum in manifest.json)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from wedsync_analytics import validate as v
+from wedsync_analytics.analyses import Params, sample_data
+from wedsync_analytics.export import export_database
+
+AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
+
+
+def _export_then_change_one_row(db: psycopg.Connection, db_dsn: str, out: Path) -> None:
+    sample_data.load_dataset(db, sample_data.random_dataset(2, AS_OF, 150))
+    export_database(db_dsn, out)
+    # The newest error inside the window gets one more occurrence: same row counts,
+    # different content (and a different avg_occurrence_per_error on PostgreSQL).
+    changed = db.execute(
+        "UPDATE public.error_reports SET occurrence_count = occurrence_count + 1 "
+        "WHERE ctid = (SELECT ctid FROM public.error_reports WHERE created_at < %s "
+        "ORDER BY created_at DESC LIMIT 1)",
+        (AS_OF,),
+    ).rowcount
+    assert changed == 1
+
+
+def test_same_counts_different_content_skips_postgres(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "export"
+    _export_then_change_one_row(db, db_dsn, out)
+    report = v.validate(out, db_dsn, params=Params(as_of=AS_OF))
+    assert report.engines == ["duckdb", "polars"]
+    assert not any(c.engine == "postgres" for c in report.comparisons)
+    notes = [n for n in report.notes if n.startswith("postgres skipped")]
+    assert len(notes) == 1 and "error_reports" in notes[0] and "checksum" in notes[0], notes
+    assert report.ok
+
+
+def test_unchanged_database_is_the_exported_one(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
+    sample_data.load_dataset(db, sample_data.random_dataset(2, AS_OF, 60))
+    out = tmp_path / "export"
+    export_database(db_dsn, out)
+    report = v.validate(out, db_dsn, params=Params(as_of=AS_OF))
+    assert report.engines == ["postgres", "duckdb", "polars"]
+    assert not [n for n in report.notes if n.startswith("postgres skipped")]
+    assert report.ok
+
+
+def test_cli_exits_0_with_a_note_when_only_the_content_differs(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "export"
+    _export_then_change_one_row(db, db_dsn, out)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wedsync_analytics",
+            "validate",
+            "--data",
+            str(out),
+            "--dsn",
+            db_dsn,
+            "--as-of",
+            AS_OF.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "postgres skipped: the database is not the exported one" in done.stdout
+    assert "all engines agree" in done.stdout
+    assert "Traceback" not in done.stderr
