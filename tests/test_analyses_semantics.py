@@ -326,6 +326,7 @@ VIEWS = {  # analysis: (view, columns compared, extra view filter)
         [
             "error_count",
             "unique_incidents",
+            "unique_correlations",
             "avg_occurrence_per_error",
             "weekend_errors",
             "unique_fingerprints",
@@ -360,6 +361,17 @@ def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) 
     now = db.execute("SELECT now()").fetchone()
     assert now is not None
     data = sample_data.random_dataset(11, now[0] - timedelta(hours=1), 400)
+    future = now[0] + timedelta(hours=2)  # clock skew: neither analyses nor views count these
+    for table, column in (
+        ("performance_metrics", "timestamp"),
+        ("error_reports", "created_at"),
+        ("system_health_checks", "created_at"),
+        ("business_events", "event_timestamp"),
+    ):
+        skewed = data[table].filter(pl.all_horizontal(pl.all().is_not_null())).head(3)
+        data[table] = pl.concat(
+            [data[table], skewed.with_columns(pl.lit(future).cast(TS).alias(column))]
+        )
     sample_data.load_dataset(db, data)
     with psycopg.connect(db_dsn) as conn:  # one transaction: one now() for views and as_of
         conn.execute("SET TimeZone = 'UTC'")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from tests.test_schema_support import new_org
 
@@ -169,15 +170,15 @@ def test_not_callable_by_users(db: psycopg.Connection) -> None:
 
     org = new_org(db, "Org")
     admin = new_user(db, org, "admin")
-    for call in (
-        "escalate_unacknowledged_alerts()",
-        "cleanup_monitoring_data()",
-        "optimize_wedding_season_monitoring()",
+    for function in (
+        "escalate_unacknowledged_alerts",
+        "cleanup_monitoring_data",
+        "optimize_wedding_season_monitoring",
     ):
         with (
             acting_as(db, "authenticated", admin) as conn,
             pytest.raises(errors.InsufficientPrivilege),
         ):
-            conn.execute(f"SELECT {call}")
+            conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier("public", function)))
     with acting_as(db, "service_role") as conn:
         conn.execute("SELECT escalate_unacknowledged_alerts()")

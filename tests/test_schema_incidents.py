@@ -137,6 +137,24 @@ def test_bulk_load_setting_skips_incidents(db: psycopg.Connection) -> None:
     assert report(db, org, "critical")[1] is not None
 
 
+def test_bulk_load_setting_ignored_for_users(db: psycopg.Connection) -> None:
+    """Any session can set wedsync.bulk_load; only trusted roles skip the trigger with it."""
+    from tests.test_schema_support import acting_as, new_user
+
+    org = new_org(db, "Org")
+    member = new_user(db, org, "member")
+    with acting_as(db, "authenticated", member) as conn:
+        conn.execute("SET LOCAL wedsync.bulk_load = 'on'")
+        assert report(conn, org, "critical")[1] is not None
+    with acting_as(db, "service_role") as conn:
+        conn.execute("SET LOCAL wedsync.bulk_load = 'on'")
+        assert report(conn, org, "critical")[1] is None
+    db.execute("SET wedsync.bulk_load = 'on'")  # the loader: owner / superuser
+    assert report(db, org, "critical")[1] is None
+    db.execute("RESET wedsync.bulk_load")
+    assert scalar(db, "SELECT count(*) FROM incidents") == 0
+
+
 @pytest.mark.parametrize(
     ("sev", "at", "incident_sev", "priority", "impact"),
     [

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from tests.schema_expectations import (
     ADDED_TABLES,
@@ -29,8 +30,8 @@ def catalog(pg_admin_dsn: str, template_dsn: str) -> Iterator[psycopg.Connection
     yield from module_database(pg_admin_dsn, template_dsn)
 
 
-def names(conn: psycopg.Connection, query: str) -> set[str]:
-    return {str(r[0]) for r in conn.execute(query).fetchall()}
+def names(conn: psycopg.Connection, query: str, params: tuple = ()) -> set[str]:
+    return {str(r[0]) for r in conn.execute(query, params).fetchall()}
 
 
 def test_tables(catalog: psycopg.Connection) -> None:
@@ -47,8 +48,9 @@ def test_tables(catalog: psycopg.Connection) -> None:
 def test_spec_columns_kept(catalog: psycopg.Connection, table: str) -> None:
     found = names(
         catalog,
-        f"""SELECT column_name FROM information_schema.columns
-                          WHERE table_schema = 'public' AND table_name = '{table}'""",
+        """SELECT column_name FROM information_schema.columns
+                         WHERE table_schema = 'public' AND table_name = %s""",
+        (table,),
     )
     missing = set(SPEC_COLUMNS[table]) - found
     assert not missing, f"{table} lost spec columns {sorted(missing)}"
@@ -105,7 +107,7 @@ def test_views(catalog: psycopg.Connection) -> None:
         definition = catalog.execute("SELECT pg_get_viewdef(%s::regclass)", (f"public.{view}",))
         text = (definition.fetchone() or ("",))[0].upper()
         assert "ORDER BY" not in text.replace("WITHIN GROUP (ORDER BY", ""), view
-        catalog.execute(f"SELECT * FROM public.{view}")
+        catalog.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("public", view)))
 
 
 @pytest.mark.parametrize("signature", FUNCTIONS)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from tests.test_schema_support import new_org
 
@@ -93,7 +94,9 @@ def insert_three(
 
 
 def count(db: psycopg.Connection, table: str) -> int:
-    row = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+    row = db.execute(
+        sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("public", table))
+    ).fetchone()
     assert row is not None
     return int(row[0])
 

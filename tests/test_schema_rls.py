@@ -223,7 +223,11 @@ def test_global_tables_read_only_for_users(two_orgs: dict, table: str) -> None:
     ("table", "column"),
     [
         ("notification_channels", "api_credentials_encrypted"),
+        ("notification_channels", "webhook_url"),
+        ("notification_channels", "configuration"),
         ("monitoring_integrations", "credentials_encrypted"),
+        ("monitoring_integrations", "webhook_endpoints"),
+        ("monitoring_integrations", "configuration"),
     ],
 )
 def test_credentials_hidden(two_orgs: dict, table: str, column: str) -> None:
@@ -237,6 +241,29 @@ def test_credentials_hidden(two_orgs: dict, table: str, column: str) -> None:
                 sql.Identifier(column), sql.Identifier("public", table)
             )
         )
+
+
+def test_channel_secrets_hidden_but_channels_listed(two_orgs: dict) -> None:
+    """Webhook URLs are bearer secrets: users list channels, only service_role reads them."""
+    db = two_orgs["conn"]
+    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn:
+        row = conn.execute(
+            "SELECT channel_name, channel_type FROM notification_channels"
+        ).fetchone()
+        assert row == ("ops slack", "slack")
+        row = conn.execute("SELECT service_name FROM monitoring_integrations").fetchone()
+        assert row == ("Sentry",)
+    with acting_as(db, "service_role") as conn:
+        row = conn.execute(
+            "SELECT webhook_url, configuration, api_credentials_encrypted"
+            " FROM notification_channels"
+        ).fetchone()
+        assert row is not None and row[2] == "secret"
+        row = conn.execute(
+            "SELECT webhook_endpoints, configuration, credentials_encrypted"
+            " FROM monitoring_integrations"
+        ).fetchone()
+        assert row is not None and row[2] == "secret"
 
 
 def test_maintenance_logs_service_role_only(two_orgs: dict) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from psycopg import sql
 
 # Tables whose rows belong to one organization (column organization_id; for
 # `organizations` itself the key is id). Every one must isolate tenants.
@@ -104,7 +105,7 @@ def acting_as(
         payload.setdefault("sub", user)
     with conn.transaction(force_rollback=True):
         conn.execute("SELECT set_config('request.jwt.claims', %s, true)", (json.dumps(payload),))
-        conn.execute(f"SET LOCAL ROLE {role}")
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
         yield conn
 
 
@@ -291,7 +292,7 @@ def seed_globals(conn: psycopg.Connection) -> None:
 
 def clone_template(admin_dsn: str, template_dsn: str) -> tuple[str, str]:
     """Create a database from the session's migrated template; return (name, dsn)."""
-    from psycopg import conninfo, sql
+    from psycopg import conninfo
 
     name = f"wsa_schema_{uuid.uuid4().hex[:12]}"
     template = conninfo.conninfo_to_dict(template_dsn)["dbname"]
@@ -305,8 +306,6 @@ def clone_template(admin_dsn: str, template_dsn: str) -> tuple[str, str]:
 
 
 def drop_clone(admin_dsn: str, name: str) -> None:
-    from psycopg import sql
-
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))

@@ -4,7 +4,9 @@
 -- COPYing historical error_reports. The auto-incident trigger then does
 -- nothing (no error_groups, no incidents); the cheap defaulting triggers
 -- (fingerprint, wedding_context when NULL, CWV rating) still run so loaded
--- rows are complete.
+-- rows are complete. The switch is honoured only for members of service_role
+-- (and superusers, the loader's owner connection): any session can SET a
+-- custom setting, and an `authenticated` user must not skip incidents with it.
 --
 -- BEFORE triggers of one table fire in name order: *_10_* before *_20_*.
 
@@ -160,7 +162,8 @@ CREATE TRIGGER error_reports_20_auto_incident
   BEFORE INSERT ON public.error_reports
   FOR EACH ROW
   WHEN (NEW.severity IN ('high', 'critical', 'wedding_emergency')
-        AND current_setting('wedsync.bulk_load', true) IS DISTINCT FROM 'on')
+        AND (coalesce(current_setting('wedsync.bulk_load', true), '') <> 'on'
+             OR NOT pg_has_role(current_user, 'service_role', 'MEMBER')))
   EXECUTE FUNCTION public.error_reports_auto_incident();
 
 -- ---------------------------------------------------------------------------

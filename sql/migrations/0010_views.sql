@@ -11,6 +11,8 @@
 -- * Windows relative to CURRENT_TIMESTAMP (not CURRENT_DATE, which truncates
 --   in the session TimeZone and turns "7 days" into 7-8 days); buckets with
 --   date_trunc(..., 'UTC') so they do not depend on the session TimeZone.
+--   Windows are half-open, [now - w, now), like the analyses' [as_of - w,
+--   as_of): future-dated rows (client clock skew) are not counted.
 -- Spec column names are kept; new columns are appended.
 
 CREATE VIEW public.system_health_overview WITH (security_invoker = true) AS
@@ -26,10 +28,12 @@ SELECT
   SUM(consecutive_failures)                   AS total_consecutive_failures
 FROM public.system_health_checks
 WHERE created_at >= CURRENT_TIMESTAMP - INTERVAL '1 hour'
+  AND created_at <  CURRENT_TIMESTAMP
 GROUP BY organization_id, service_name;
 
 -- unique_incidents counts distinct incident_id (the spec counted
--- correlation_id, which clients may also use for traces).
+-- correlation_id, which clients may also use for traces); the spec's
+-- "distinct correlations" is unique_correlations (appended).
 CREATE VIEW public.error_trending_analysis WITH (security_invoker = true) AS
 SELECT
   organization_id,
@@ -40,9 +44,11 @@ SELECT
   COUNT(DISTINCT incident_id)                                    AS unique_incidents,
   AVG(occurrence_count)                                          AS avg_occurrence_per_error,
   COUNT(*) FILTER (WHERE wedding_context->>'is_weekend' = 'true') AS weekend_errors,
-  COUNT(DISTINCT fingerprint)                                    AS unique_fingerprints
+  COUNT(DISTINCT fingerprint)                                    AS unique_fingerprints,
+  COUNT(DISTINCT correlation_id)                                 AS unique_correlations
 FROM public.error_reports
 WHERE created_at >= CURRENT_TIMESTAMP - INTERVAL '7 days'
+  AND created_at <  CURRENT_TIMESTAMP
 GROUP BY organization_id, date_trunc('hour', created_at, 'UTC'), error_type, severity;
 
 -- metric_unit is part of the grouping: percentiles over mixed units
@@ -63,6 +69,7 @@ SELECT
   metric_unit
 FROM public.performance_metrics
 WHERE "timestamp" >= CURRENT_TIMESTAMP - INTERVAL '24 hours'
+  AND "timestamp" <  CURRENT_TIMESTAMP
 GROUP BY organization_id, service_name, metric_type, metric_unit,
          date_trunc('hour', "timestamp", 'UTC');
 
@@ -82,6 +89,7 @@ SELECT
 FROM public.business_events
 WHERE funnel_step IS NOT NULL
   AND event_timestamp >= CURRENT_TIMESTAMP - INTERVAL '30 days'
+  AND event_timestamp <  CURRENT_TIMESTAMP
 GROUP BY organization_id, funnel_step, date_trunc('day', event_timestamp, 'UTC');
 
 -- The spec filtered resolved_at IS NOT NULL, so total_incidents silently
@@ -105,4 +113,5 @@ SELECT
     ORDER BY EXTRACT(EPOCH FROM (resolved_at - created_at)))       AS p50_resolution_time
 FROM public.incidents
 WHERE created_at >= CURRENT_TIMESTAMP - INTERVAL '30 days'
+  AND created_at <  CURRENT_TIMESTAMP
 GROUP BY organization_id, severity, wedding_impact, date_trunc('day', created_at, 'UTC');

@@ -173,12 +173,16 @@ END
 $$;
 GRANT SELECT ON public.error_patterns, public.escalation_policies, public.runbooks,
                 public.third_party_services TO authenticated;
--- Column privileges: encrypted credentials are not readable by users.
-GRANT SELECT (id, channel_name, channel_type, configuration, webhook_url, template_config,
+-- Column privileges: secrets are not readable by users (these tables are
+-- global, so every tenant's users would read them). Besides the encrypted
+-- credentials that is webhook_url / webhook_endpoints (bearer secrets: whoever
+-- has the URL can post) and configuration (tokens, routing keys).
+-- service_role keeps every column.
+GRANT SELECT (id, channel_name, channel_type, template_config,
               rate_limit_config, wedding_emergency_override, is_active, last_used,
               success_rate, created_at, updated_at)
   ON public.notification_channels TO authenticated;
-GRANT SELECT (id, service_name, integration_type, configuration, webhook_endpoints,
+GRANT SELECT (id, service_name, integration_type,
               data_sync_enabled, last_sync_at, sync_status, is_active, created_at, updated_at)
   ON public.monitoring_integrations TO authenticated;
 
