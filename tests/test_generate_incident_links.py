@@ -20,7 +20,8 @@ FROM public.incidents AS i
 
 LINKS = """
 SELECT i.incident_number,
-       (SELECT count(*) FROM public.error_reports e WHERE e.incident_id = i.id),
+       (SELECT count(*) FROM public.error_reports e
+         WHERE e.incident_id = i.id OR e.correlation_id = i.id),
        (SELECT count(*) FROM public.alert_history a WHERE a.incident_id = i.id),
        (SELECT count(*) FROM public.incident_updates u WHERE u.incident_id = i.id)
 FROM public.incidents AS i
@@ -55,10 +56,16 @@ def loaded(pg_admin_dsn: str, template_dsn: str) -> Iterator[psycopg.Connection]
 
 
 def test_every_incident_has_errors_alerts_and_a_timeline(loaded: psycopg.Connection) -> None:
+    """Errors are linked by incident_id within its organization, else by correlation_id."""
     rows = loaded.execute(LINKS).fetchall()
     assert len(rows) >= 3
     missing = [r for r in rows if min(r[1:]) == 0]
     assert not missing, f"incidents without errors, alerts or updates: {missing}"
+    cross = loaded.execute(
+        "SELECT count(*) FROM public.error_reports e JOIN public.incidents i "
+        "ON i.id = e.incident_id WHERE i.organization_id <> e.organization_id"
+    ).fetchone()
+    assert cross == (0,)
 
 
 def test_health_checks_fail_inside_incident_windows(loaded: psycopg.Connection) -> None:

@@ -145,3 +145,13 @@ def test_parquet_output_has_table_shapes(tmp_path) -> None:  # type: ignore[no-u
         )
     )
     assert (tmp_path / "auth.users.parquet").exists()
+
+
+def test_smallest_scenario_generates_every_table() -> None:
+    """One supplier, one couple, one day: every organization is new, yet all tables fill."""
+    scenario = build_scenario(
+        "tiny", seed=35221, market="us", start="2020-01-01", days=1, suppliers=1, couples=1
+    )
+    for name in plan(scenario):
+        for frame in frames(scenario, name):
+            assert frame.width > 0

@@ -119,6 +119,18 @@ def test_resolved_incident_then_new_error_is_regression(db: psycopg.Connection) 
     )
 
 
+def test_deleting_incident_clears_only_the_links(db: psycopg.Connection) -> None:
+    """The incident FKs are (incident_id, organization_id): deletion nulls incident_id only."""
+    org = new_org(db, "Org")
+    error, incident, _ = report(db, org)
+    db.execute("DELETE FROM incidents WHERE id = %s", (incident,))
+    row = db.execute(
+        "SELECT incident_id, organization_id::text FROM error_reports WHERE id = %s", (error,)
+    ).fetchone()
+    assert row == (None, org)
+    assert scalar(db, "SELECT count(*) FROM error_groups WHERE incident_id IS NOT NULL") == 0
+
+
 def test_investigating_incident_still_collects(db: psycopg.Connection) -> None:
     org = new_org(db, "Org")
     _, incident, _ = report(db, org)

@@ -266,6 +266,40 @@ def test_channel_secrets_hidden_but_channels_listed(two_orgs: dict) -> None:
         assert row is not None and row[2] == "secret"
 
 
+@pytest.mark.parametrize("table", ["error_reports", "error_groups", "auto_recovery_logs"])
+def test_incident_link_stays_in_tenant(two_orgs: dict, table: str) -> None:
+    """A's member cannot point A's rows at B's incident (FKs ignore RLS: it would leak that
+    the id exists, and B's resolution would rewrite A's rows)."""
+    db = two_orgs["conn"]
+    ident = sql.Identifier("public", table)
+    update = sql.SQL("UPDATE {} SET incident_id = %s WHERE id = %s").format(ident)
+    row_a = two_orgs["rows_a"][table]
+    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn:
+        cur = conn.execute(update, (two_orgs["rows_a"]["incidents"], row_a))
+        assert cur.rowcount == 1, "A's own incident must be linkable"
+    with (
+        acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+        pytest.raises(errors.ForeignKeyViolation),
+    ):
+        conn.execute(update, (two_orgs["rows_b"]["incidents"], row_a))
+
+
+def test_error_report_cannot_reference_other_tenants_incident(two_orgs: dict) -> None:
+    db = two_orgs["conn"]
+    insert = """INSERT INTO error_reports (organization_id, error_type, severity, service_name,
+                    error_message, incident_id)
+                VALUES (%s, 'ValueError', 'low', 'web', 'probe', %s) RETURNING incident_id"""
+    a = two_orgs["a"]
+    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn:
+        row = conn.execute(insert, (a, two_orgs["rows_a"]["incidents"])).fetchone()
+        assert row is not None and str(row[0]) == two_orgs["rows_a"]["incidents"]
+    with (
+        acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+        pytest.raises(errors.ForeignKeyViolation),
+    ):
+        conn.execute(insert, (a, two_orgs["rows_b"]["incidents"]))
+
+
 def test_maintenance_logs_service_role_only(two_orgs: dict) -> None:
     db = two_orgs["conn"]
     with (

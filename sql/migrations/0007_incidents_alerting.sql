@@ -273,14 +273,22 @@ CREATE TABLE public.escalation_contacts (
 );
 
 -- Foreign keys from 0004 to tables that exist only now.
+-- Incident links include organization_id (like incident_updates): a
+-- single-column FK ignores RLS, so a member of A could point A's rows at B's
+-- incident (learning that the id exists, and having A's rows rewritten when B
+-- resolves it). MATCH SIMPLE: a NULL incident_id passes. ON DELETE SET NULL
+-- (incident_id) (PostgreSQL 15+) clears only the link, not organization_id.
 ALTER TABLE public.error_reports
   ADD CONSTRAINT error_reports_incident_id_fkey
-  FOREIGN KEY (incident_id) REFERENCES public.incidents(id) ON DELETE SET NULL;
+  FOREIGN KEY (incident_id, organization_id)
+  REFERENCES public.incidents(id, organization_id) ON DELETE SET NULL (incident_id);
 ALTER TABLE public.error_groups
   ADD CONSTRAINT error_groups_incident_id_fkey
-  FOREIGN KEY (incident_id) REFERENCES public.incidents(id) ON DELETE SET NULL;
+  FOREIGN KEY (incident_id, organization_id)
+  REFERENCES public.incidents(id, organization_id) ON DELETE SET NULL (incident_id);
 ALTER TABLE public.auto_recovery_logs
   ADD CONSTRAINT auto_recovery_logs_incident_id_fkey
-  FOREIGN KEY (incident_id) REFERENCES public.incidents(id) ON DELETE SET NULL,
+  FOREIGN KEY (incident_id, organization_id)
+  REFERENCES public.incidents(id, organization_id) ON DELETE SET NULL (incident_id),
   ADD CONSTRAINT auto_recovery_logs_runbook_id_fkey
   FOREIGN KEY (runbook_id) REFERENCES public.runbooks(id) ON DELETE SET NULL;

@@ -77,16 +77,21 @@ def _core(w: World, idx: I64) -> dict[str, np.ndarray]:
         s["sev"].uniform(idx) < 0.7, inc.severity[j], np.maximum(inc.severity[j] - 1, 0)
     )
     severity = np.where(storm, st_sev, bg_sev)
+    org = w.user_org[user]
     count = np.where(storm, 1, 1 + s["count"].exponential(idx, 1.5).astype(np.int64))
     span = (count - 1) * (1 + s["span"].integers(idx, 0, 30)) * 1_000_000
     return {
         "idx": idx,
         "ts": ts,
         "user": user,
-        "org": w.user_org[user],
+        "org": org,
         "kind": kind,
         "severity": severity,
         "incident": np.where(storm, j, -1),
+        # incident_id only within the incident's own organization (the foreign key is
+        # (incident_id, organization_id)); other tenants' errors in a platform outage
+        # carry the incident id as their correlation_id instead.
+        "linked": np.where(storm & (org == inc.org[j]), j, -1),
         "count": count,
         "first": ts - span,
     }
@@ -102,7 +107,7 @@ def error_reports(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
     idx = np.arange(start, stop, dtype=np.int64)
     c = _core(w, idx)
     s = Streams(w.seed, "error_reports")
-    ts, kind, inc_j = c["ts"], c["kind"], c["incident"]
+    ts, kind, inc_j, linked = c["ts"], c["kind"], c["incident"], c["linked"]
     inc = w.incidents
     in_storm = inc_j >= 0
     jj = np.maximum(inc_j, 0)
@@ -137,10 +142,15 @@ def error_reports(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
             "user_agent": pooled(P.USER_AGENTS, s["ua"].integers(idx, 0, len(P.USER_AGENTS))),
             "ip_address": pooled(w.pools.ips, s["ip"].integers(idx, 0, len(w.pools.ips))),
             "wedding_context": w.hour_context.gather(hour),
-            "correlation_id": pl.select(pl.when(pl.Series(has_corr)).then(corr)).to_series(),
+            "correlation_id": pl.select(
+                pl.when(pl.Series(in_storm))
+                .then(inc.id.gather(jj))
+                .when(pl.Series(has_corr))
+                .then(corr)
+            ).to_series(),
             "fingerprint": pooled(KIND_FINGERPRINT, kind),
             "incident_id": pl.select(
-                pl.when(pl.Series(in_storm)).then(inc.id.gather(jj))
+                pl.when(pl.Series(linked >= 0)).then(inc.id.gather(np.maximum(linked, 0)))
             ).to_series(),
             "auto_recovery_attempted": in_storm & (s["auto"].uniform(idx) < 0.3),
             "resolution_status": pooled(status_pool, status, enum=True),
@@ -160,7 +170,7 @@ def error_groups(w: World) -> pl.DataFrame:
         c = _core(w, np.arange(a, min(total, a + 1_000_000), dtype=np.int64))
         parts.append(
             pl.DataFrame(
-                {k: c[k] for k in ("org", "kind", "severity", "incident", "count", "first", "ts")}
+                {k: c[k] for k in ("org", "kind", "severity", "linked", "count", "first", "ts")}
             )
             .group_by("org", "kind")
             .agg(
@@ -168,7 +178,7 @@ def error_groups(w: World) -> pl.DataFrame:
                 pl.col("first").min(),
                 pl.col("ts").max(),
                 pl.col("severity").max(),
-                pl.col("incident").max(),
+                pl.col("linked").max(),
             )
         )
     g = (
@@ -179,13 +189,13 @@ def error_groups(w: World) -> pl.DataFrame:
             pl.col("first").min(),
             pl.col("ts").max(),
             pl.col("severity").max(),
-            pl.col("incident").max(),
+            pl.col("linked").max(),
         )
         .sort("org", "kind")
     )
     inc = w.incidents
     org, kind = g["org"].to_numpy(), g["kind"].to_numpy()
-    j = g["incident"].to_numpy()
+    j = g["linked"].to_numpy()
     jj = np.maximum(j, 0)
     resolved = (j >= 0) & (inc.resolved[jj] >= 0)
     status = np.where(j < 0, 0, np.where(resolved, 2, 1))

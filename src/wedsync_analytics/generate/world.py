@@ -167,9 +167,14 @@ class World:
 
     @cached_property
     def active_users(self) -> I64:
-        """Users (indices) existing before the scenario starts: the source of bulk activity."""
-        active = np.flatnonzero(self.user_created < self.start_us)
-        return active[self.user_org[active] != 0]
+        """Users (indices) existing before the scenario starts: the source of bulk activity.
+
+        A tiny scenario may have no such user (every organization new); then all tenant
+        users are active, so bulk activity always has someone to come from.
+        """
+        tenant = self.user_org != 0
+        active = np.flatnonzero((self.user_created < self.start_us) & tenant)
+        return active if len(active) else np.flatnonzero(tenant)
 
     @cached_property
     def active_user_cdf(self) -> F64:
