@@ -12,7 +12,7 @@ from wedsync_analytics.cli.main import run
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import build_scenario, frames, plan
 from wedsync_analytics.generate.calendar import MARKETS, HourGrid
-from wedsync_analytics.generate.tables import TABLES, chunks
+from wedsync_analytics.generate.tables import TABLES, chunks, table
 from wedsync_analytics.generate.world import World
 
 
@@ -93,6 +93,63 @@ def test_incidents_on_wedding_days_are_worse_and_faster() -> None:
     g = w.grid
     sat_share = g.expected_share[g.isodow == 6].sum()
     assert inc.saturday.mean() < 0.7 * sat_share
+
+
+# (table, column, parent): links between tenant tables, whose foreign keys are
+# (column, organization_id) REFERENCES parent (id, organization_id).
+TENANT_LINKS = [
+    ("error_reports", "incident_id", "incidents"),
+    ("error_groups", "incident_id", "incidents"),
+    ("error_correlations", "primary_error_id", "error_reports"),
+    ("error_correlations", "related_error_id", "error_reports"),
+    ("auto_recovery_logs", "error_report_id", "error_reports"),
+    ("auto_recovery_logs", "incident_id", "incidents"),
+    ("incident_updates", "incident_id", "incidents"),
+    ("post_incident_analysis", "incident_id", "incidents"),
+    ("alert_history", "alert_configuration_id", "alert_configurations"),
+    ("alert_history", "incident_id", "incidents"),
+    ("suppression_rules", "alert_configuration_id", "alert_configurations"),
+    ("notification_queue", "alert_id", "alert_history"),
+    ("notification_queue", "incident_id", "incidents"),
+]
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_links_stay_within_one_organization(seed: int) -> None:
+    """Every generated link points at a row of the same organization (platform outages
+    reach other tenants' errors only through correlation_id), and platform storms still
+    yield correlations between one tenant's errors."""
+    s = build_scenario("tiny", seed=seed, days=30)
+    w = World(s)
+    data = {
+        name: pl.concat(list(chunks(w, table(name), 10**9)))
+        for name in {t for link in TENANT_LINKS for t in (link[0], link[2])}
+    }
+    for child, column, parent in TENANT_LINKS:
+        linked = data[child].filter(pl.col(column).is_not_null())
+        joined = linked.join(
+            data[parent].select("id", pl.col("organization_id").alias("parent_org")),
+            left_on=column,
+            right_on="id",
+            how="left",
+        )
+        assert joined.height == linked.height
+        assert joined["parent_org"].null_count() == 0, (child, column, "dangling")
+        assert (joined["organization_id"] == joined["parent_org"]).all(), (child, column)
+    platform = w.org_id[0]
+    assert (data["alert_history"]["organization_id"] == platform).any()
+    platform_storm = data["error_reports"].filter(
+        pl.col("incident_id").is_null()
+        & pl.col("correlation_id").is_in(
+            data["incidents"].filter(pl.col("organization_id") == platform)["id"].implode()
+        )
+    )
+    assert platform_storm.height > 0
+    assert (
+        data["error_correlations"]["primary_error_id"].is_in(platform_storm["id"].implode()).any()
+    ), "platform storms yield same-tenant correlations"
+    assert data["auto_recovery_logs"]["error_report_id"].null_count() > 0
+    assert data["auto_recovery_logs"]["error_report_id"].drop_nulls().len() > 0
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import threading
 import psycopg
 import pytest
 
-from tests.test_schema_support import new_org
+from tests.test_schema_support import new_org, new_user, seed_tenant
 
 INSERT_ERROR = """
 INSERT INTO error_reports (organization_id, error_type, severity, service_name, error_message,
@@ -129,6 +129,33 @@ def test_deleting_incident_clears_only_the_links(db: psycopg.Connection) -> None
     ).fetchone()
     assert row == (None, org)
     assert scalar(db, "SELECT count(*) FROM error_groups WHERE incident_id IS NOT NULL") == 0
+
+
+def test_deleting_linked_rows_clears_or_cascades_only_links(db: psycopg.Connection) -> None:
+    """Composite tenant FKs: SET NULL (column) keeps organization_id; CASCADE still cascades."""
+    org = new_org(db, "Org")
+    rows = seed_tenant(db, org, new_user(db, org))
+    db.execute(
+        "UPDATE alert_history SET incident_id = %s WHERE id = %s",
+        (rows["incidents"], rows["alert_history"]),
+    )
+    db.execute("DELETE FROM error_reports WHERE id = %s", (rows["error_reports"],))
+    assert scalar(
+        db,
+        "SELECT (error_report_id, organization_id::text) FROM auto_recovery_logs WHERE id = %s",
+        (rows["auto_recovery_logs"],),
+    ) == (None, org)
+    assert scalar(db, "SELECT count(*) FROM error_correlations") == 0
+    db.execute("DELETE FROM alert_configurations WHERE id = %s", (rows["alert_configurations"],))
+    db.execute("DELETE FROM incidents WHERE id = %s", (rows["incidents"],))
+    assert scalar(
+        db,
+        """SELECT (alert_configuration_id, incident_id, organization_id::text)
+           FROM alert_history WHERE id = %s""",
+        (rows["alert_history"],),
+    ) == (None, None, org)
+    db.execute("DELETE FROM alert_history WHERE id = %s", (rows["alert_history"],))
+    assert scalar(db, "SELECT count(*) FROM notification_queue") == 0
 
 
 def test_investigating_incident_still_collects(db: psycopg.Connection) -> None:

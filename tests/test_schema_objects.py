@@ -1,7 +1,8 @@
 """Every table, enum, view and function the schema promises exists, with the spec's columns.
 
-Also catalog-wide rules: foreign keys are indexed, SECURITY DEFINER functions pin
-search_path, and the migrations run where an `auth` schema already exists (Supabase).
+Also catalog-wide rules: foreign keys are indexed, foreign keys between tenant tables include
+organization_id, SECURITY DEFINER functions pin search_path, and the migrations run where an
+`auth` schema already exists (Supabase).
 """
 
 from __future__ import annotations
@@ -149,6 +150,34 @@ def test_every_foreign_key_is_indexed(catalog: psycopg.Connection) -> None:
         """
     ).fetchall()
     assert rows == []
+
+
+def test_tenant_foreign_keys_include_organization(catalog: psycopg.Connection) -> None:
+    """A foreign key between two tables with organization_id pairs the two organization_ids.
+
+    FK checks ignore RLS: a single-column link would let a member of A point A's rows at
+    B's (leaking that B's id exists; SECURITY DEFINER code following the link would act on
+    B's row for A, or on A's rows for B). Global tables (no organization_id) are exempt.
+    """
+    rows = catalog.execute(
+        """
+        WITH fk AS (
+          SELECT c.conrelid::regclass::text AS child, c.conname,
+                 c.confrelid::regclass::text AS parent,
+                 array_position(c.conkey, ca.attnum) AS child_pos,
+                 array_position(c.confkey, pa.attnum) AS parent_pos
+          FROM pg_constraint c
+          JOIN pg_attribute ca ON ca.attrelid = c.conrelid
+           AND ca.attname = 'organization_id' AND NOT ca.attisdropped
+          JOIN pg_attribute pa ON pa.attrelid = c.confrelid
+           AND pa.attname = 'organization_id' AND NOT pa.attisdropped
+          WHERE c.contype = 'f')
+        SELECT child, conname, parent, child_pos, parent_pos FROM fk ORDER BY 1, 2
+        """
+    ).fetchall()
+    assert len(rows) >= 13, rows  # the check must see the tenant links
+    bad = [r[:3] for r in rows if r[3] is None or r[3] != r[4]]
+    assert bad == [], f"tenant foreign keys without organization_id on both sides: {bad}"
 
 
 def test_indexes_valid_and_spec_indexes_present(catalog: psycopg.Connection) -> None:

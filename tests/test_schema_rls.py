@@ -1,7 +1,8 @@
 """Row level security: organization A's users never see or touch organization B's rows.
 
 Every tenant table and every view is covered (parametrised), and a catalog test fails
-when a table appears that has no RLS or is not classified here.
+when a table appears that has no RLS or is not classified here. Links between tenant tables
+cannot point at another organization's row (TENANT_LINKS).
 """
 
 from __future__ import annotations
@@ -266,22 +267,104 @@ def test_channel_secrets_hidden_but_channels_listed(two_orgs: dict) -> None:
         assert row is not None and row[2] == "secret"
 
 
-@pytest.mark.parametrize("table", ["error_reports", "error_groups", "auto_recovery_logs"])
-def test_incident_link_stays_in_tenant(two_orgs: dict, table: str) -> None:
-    """A's member cannot point A's rows at B's incident (FKs ignore RLS: it would leak that
-    the id exists, and B's resolution would rewrite A's rows)."""
+# Every link between two tenant tables: (table, column, parent table). The foreign keys are
+# (column, organization_id) REFERENCES parent (id, organization_id);
+# test_tenant_foreign_keys_include_organization (test_schema_objects) finds any new one.
+TENANT_LINKS = [
+    ("error_reports", "incident_id", "incidents"),
+    ("error_groups", "incident_id", "incidents"),
+    ("auto_recovery_logs", "incident_id", "incidents"),
+    ("auto_recovery_logs", "error_report_id", "error_reports"),
+    ("error_correlations", "primary_error_id", "error_reports"),
+    ("error_correlations", "related_error_id", "error_reports"),
+    ("incident_updates", "incident_id", "incidents"),
+    ("post_incident_analysis", "incident_id", "incidents"),
+    ("alert_history", "alert_configuration_id", "alert_configurations"),
+    ("alert_history", "incident_id", "incidents"),
+    ("suppression_rules", "alert_configuration_id", "alert_configurations"),
+    ("notification_queue", "alert_id", "alert_history"),
+    ("notification_queue", "incident_id", "incidents"),
+]
+
+FOLLOW_INCIDENT = ("incident_updates", "post_incident_analysis")
+
+
+@pytest.mark.parametrize(("table", "column", "parent"), TENANT_LINKS)
+def test_link_stays_in_tenant(two_orgs: dict, table: str, column: str, parent: str) -> None:
+    """A's member cannot point A's rows at B's (FKs ignore RLS: it would leak that the id
+    exists, and SECURITY DEFINER code following the link would mix the tenants)."""
     db = two_orgs["conn"]
-    ident = sql.Identifier("public", table)
-    update = sql.SQL("UPDATE {} SET incident_id = %s WHERE id = %s").format(ident)
+    # B's alert already has a level-1 notification: the unique index (checked before the
+    # foreign key, which is an AFTER trigger) would refuse A's level-1 row first.
+    level = (
+        ", escalation_level = 9" if (table, column) == ("notification_queue", "alert_id") else ""
+    )
+    update = sql.SQL("UPDATE {} SET {} = %s{} WHERE id = %s").format(
+        sql.Identifier("public", table), sql.Identifier(column), sql.SQL(level)
+    )
     row_a = two_orgs["rows_a"][table]
+    # A's own parent row (a correlation's related error must differ from its primary one)
+    own = "second_error_report" if column == "related_error_id" else parent
     with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn:
-        cur = conn.execute(update, (two_orgs["rows_a"]["incidents"], row_a))
-        assert cur.rowcount == 1, "A's own incident must be linkable"
+        cur = conn.execute(update, (two_orgs["rows_a"][own], row_a))
+        assert cur.rowcount == 1, f"A's own {parent} row must be linkable"
+    # Children of incidents: their policy (the incident must be visible) refuses first.
+    refused = (
+        errors.InsufficientPrivilege if table in FOLLOW_INCIDENT else errors.ForeignKeyViolation
+    )
     with (
         acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
-        pytest.raises(errors.ForeignKeyViolation),
+        pytest.raises(refused),
     ):
-        conn.execute(update, (two_orgs["rows_b"]["incidents"], row_a))
+        conn.execute(update, (two_orgs["rows_b"][parent], row_a))
+
+
+INSERT_LINKED = {
+    "error_correlations": """INSERT INTO error_correlations (organization_id, primary_error_id,
+        related_error_id, correlation_type) VALUES (%(org)s, %(error)s, %(other)s, 'temporal')
+        RETURNING id""",
+    "auto_recovery_logs": """INSERT INTO auto_recovery_logs (organization_id, error_report_id,
+        service_name, recovery_action) VALUES (%(org)s, %(other)s, 'web', 'restart')
+        RETURNING id""",
+    "alert_history": """INSERT INTO alert_history (organization_id, alert_configuration_id,
+        incident_id, alert_status, triggered_at)
+        VALUES (%(org)s, %(config)s, %(incident)s, 'triggered', now()) RETURNING id""",
+    "notification_queue": """INSERT INTO notification_queue (organization_id, alert_id,
+        incident_id, escalation_level) VALUES (%(org)s, %(alert)s, %(incident)s, 7)
+        RETURNING id""",
+}
+
+
+@pytest.mark.parametrize("table", sorted(INSERT_LINKED))
+def test_insert_cannot_link_other_tenants_rows(two_orgs: dict, table: str) -> None:
+    """Inserting A's row linked to B's error, alert configuration, alert or incident fails."""
+    db = two_orgs["conn"]
+    a, rows_a, rows_b = two_orgs["a"], two_orgs["rows_a"], two_orgs["rows_b"]
+    own = {
+        "org": a,
+        "error": rows_a["error_reports"],
+        "other": rows_a["second_error_report"],
+        "config": rows_a["alert_configurations"],
+        "incident": rows_a["incidents"],
+        "alert": rows_a["alert_history"],
+    }
+    with acting_as(db, "authenticated", two_orgs["admin_a"]) as conn:
+        assert conn.execute(INSERT_LINKED[table], own).fetchone() is not None
+    foreign = {
+        "error": rows_b["error_reports"],
+        "other": rows_b["error_reports"],
+        "config": rows_b["alert_configurations"],
+        "incident": rows_b["incidents"],
+        "alert": rows_b["alert_history"],
+    }
+    for key, value in foreign.items():
+        if f"%({key})s" not in INSERT_LINKED[table]:
+            continue
+        with (
+            acting_as(db, "authenticated", two_orgs["admin_a"]) as conn,
+            pytest.raises(errors.ForeignKeyViolation),
+        ):
+            conn.execute(INSERT_LINKED[table], {**own, key: value})
 
 
 def test_error_report_cannot_reference_other_tenants_incident(two_orgs: dict) -> None:

@@ -112,6 +112,9 @@ def acting_as(
 def seed_tenant(conn: psycopg.Connection, org: str, user: str) -> dict[str, str]:
     """One row in every tenant table for `org` (as superuser); returns table -> row id.
 
+    Links between the rows stay inside `org` (plus `second_error_report`, the id of
+    another error of `org`).
+
     Times are "now" so the dashboard views (last hour / day / week) include them.
     """
     ids: dict[str, str] = {"organizations": org}
@@ -136,6 +139,8 @@ def seed_tenant(conn: psycopg.Connection, org: str, user: str) -> dict[str, str]
                error_message) VALUES (%s, 'ValueError', 'low', 'web', 'bad input') RETURNING id""",
         (org,),
     )
+    # Not a table: a second error of the organization (a correlation links two).
+    ids["second_error_report"] = second_error
     ids["error_groups"] = one("SELECT id FROM error_groups WHERE organization_id = %s", (org,))
     ids["incidents"] = one("SELECT id FROM incidents WHERE organization_id = %s", (org,))
     ids["error_correlations"] = one(

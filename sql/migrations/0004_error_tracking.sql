@@ -40,7 +40,12 @@ CREATE TABLE public.error_reports (
   -- Event time of the report: views, indexes and retention use created_at.
   created_at              TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
   CONSTRAINT error_reports_occurrence_order
-    CHECK (last_occurrence IS NULL OR last_occurrence >= first_occurrence)
+    CHECK (last_occurrence IS NULL OR last_occurrence >= first_occurrence),
+  -- Target of the tenant-scoped foreign keys (error_correlations,
+  -- auto_recovery_logs): a child row can only point at an error of its own
+  -- organization. See 0007 for why single-column links between tenant tables
+  -- are not enough.
+  CONSTRAINT error_reports_id_org_key UNIQUE (id, organization_id)
 );
 
 -- One row per (organization, fingerprint): the "issue" of an error tracker.
@@ -67,12 +72,14 @@ CREATE TABLE public.error_groups (
   CONSTRAINT error_groups_seen_order CHECK (last_seen >= first_seen)
 );
 
--- Links between related errors (same trace, cascade, ...).
+-- Links between related errors (same trace, cascade, ...), within one
+-- organization: both errors are the correlation's organization's (composite
+-- foreign keys below).
 CREATE TABLE public.error_correlations (
   id                UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   organization_id   UUID NOT NULL REFERENCES public.organizations(id) ON DELETE CASCADE,
-  primary_error_id  UUID NOT NULL REFERENCES public.error_reports(id) ON DELETE CASCADE,
-  related_error_id  UUID NOT NULL REFERENCES public.error_reports(id) ON DELETE CASCADE,
+  primary_error_id  UUID NOT NULL,
+  related_error_id  UUID NOT NULL,
   correlation_type  VARCHAR(50) NOT NULL
     CHECK (correlation_type IN ('same_trace', 'same_session', 'same_fingerprint',
                                 'cascade', 'temporal', 'root_cause')),
@@ -82,7 +89,11 @@ CREATE TABLE public.error_correlations (
   detected_at       TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
   created_at        TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
   CONSTRAINT error_correlations_distinct CHECK (primary_error_id <> related_error_id),
-  CONSTRAINT error_correlations_unique UNIQUE (primary_error_id, related_error_id, correlation_type)
+  CONSTRAINT error_correlations_unique UNIQUE (primary_error_id, related_error_id, correlation_type),
+  CONSTRAINT error_correlations_primary_error_id_fkey FOREIGN KEY (primary_error_id, organization_id)
+    REFERENCES public.error_reports (id, organization_id) ON DELETE CASCADE,
+  CONSTRAINT error_correlations_related_error_id_fkey FOREIGN KEY (related_error_id, organization_id)
+    REFERENCES public.error_reports (id, organization_id) ON DELETE CASCADE
 );
 
 -- Global catalogue of recognised patterns (spec columns).
@@ -107,7 +118,7 @@ CREATE TABLE public.error_patterns (
 CREATE TABLE public.auto_recovery_logs (
   id              UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   organization_id UUID NOT NULL REFERENCES public.organizations(id) ON DELETE CASCADE,
-  error_report_id UUID REFERENCES public.error_reports(id) ON DELETE SET NULL,
+  error_report_id UUID,   -- an error of the same organization (FK below)
   incident_id     UUID,   -- FK added in 0007
   runbook_id      UUID,   -- FK added in 0007
   service_name    VARCHAR(100) NOT NULL,
@@ -121,7 +132,11 @@ CREATE TABLE public.auto_recovery_logs (
   details         JSONB,
   wedding_context JSONB,
   created_at      TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  CONSTRAINT auto_recovery_logs_time_order CHECK (completed_at IS NULL OR completed_at >= started_at)
+  CONSTRAINT auto_recovery_logs_time_order CHECK (completed_at IS NULL OR completed_at >= started_at),
+  -- MATCH SIMPLE: a NULL error_report_id passes. Deleting the error clears
+  -- only the link (PostgreSQL 15+ column list), not organization_id.
+  CONSTRAINT auto_recovery_logs_error_report_id_fkey FOREIGN KEY (error_report_id, organization_id)
+    REFERENCES public.error_reports (id, organization_id) ON DELETE SET NULL (error_report_id)
 );
 
 -- Per-organization noise reduction for errors: matching errors are still

@@ -202,13 +202,17 @@ CREATE TABLE public.alert_configurations (
   created_by                UUID REFERENCES auth.users(id) ON DELETE SET NULL,
   tags                      TEXT[],
   created_at                TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  updated_at                TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP
+  updated_at                TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  -- Target of the tenant-scoped foreign keys (alert_history, suppression_rules).
+  CONSTRAINT alert_configurations_id_org_key UNIQUE (id, organization_id)
 );
 
+-- Links to alert_configurations and incidents include organization_id (see
+-- the note above the foreign keys at the end of this file).
 CREATE TABLE public.alert_history (
   id                     UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   organization_id        UUID NOT NULL REFERENCES public.organizations(id) ON DELETE CASCADE,
-  alert_configuration_id UUID REFERENCES public.alert_configurations(id) ON DELETE SET NULL,
+  alert_configuration_id UUID,
   alert_status           public.alert_status_type NOT NULL,
   triggered_at           TIMESTAMPTZ NOT NULL,
   acknowledged_at        TIMESTAMPTZ,   -- MTTA = acknowledged_at - triggered_at
@@ -218,7 +222,7 @@ CREATE TABLE public.alert_history (
   trigger_value          DECIMAL(15,4),
   threshold_value        DECIMAL(15,4),
   context                JSONB,
-  incident_id            UUID REFERENCES public.incidents(id) ON DELETE SET NULL,
+  incident_id            UUID,
   notifications_sent     INTEGER NOT NULL DEFAULT 0 CHECK (notifications_sent >= 0),
   escalation_level       INTEGER NOT NULL DEFAULT 0 CHECK (escalation_level >= 0),
   last_escalated_at      TIMESTAMPTZ,
@@ -226,7 +230,15 @@ CREATE TABLE public.alert_history (
   suppression_reason     TEXT,
   created_at             TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
   CONSTRAINT alert_history_ack_order CHECK (acknowledged_at IS NULL OR acknowledged_at >= triggered_at),
-  CONSTRAINT alert_history_resolve_order CHECK (resolved_at IS NULL OR resolved_at >= triggered_at)
+  CONSTRAINT alert_history_resolve_order CHECK (resolved_at IS NULL OR resolved_at >= triggered_at),
+  -- Target of notification_queue's (alert_id, organization_id).
+  CONSTRAINT alert_history_id_org_key UNIQUE (id, organization_id),
+  CONSTRAINT alert_history_alert_configuration_id_fkey
+    FOREIGN KEY (alert_configuration_id, organization_id)
+    REFERENCES public.alert_configurations (id, organization_id)
+    ON DELETE SET NULL (alert_configuration_id),
+  CONSTRAINT alert_history_incident_id_fkey FOREIGN KEY (incident_id, organization_id)
+    REFERENCES public.incidents (id, organization_id) ON DELETE SET NULL (incident_id)
 );
 
 -- Alert silences / maintenance windows (Alertmanager-style), per organization.
@@ -234,7 +246,7 @@ CREATE TABLE public.suppression_rules (
   id                     UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   organization_id        UUID NOT NULL REFERENCES public.organizations(id) ON DELETE CASCADE,
   rule_name              VARCHAR(255) NOT NULL,
-  alert_configuration_id UUID REFERENCES public.alert_configurations(id) ON DELETE CASCADE,
+  alert_configuration_id UUID,   -- of the same organization (FK below)
   service_name           VARCHAR(100),
   matchers               JSONB NOT NULL DEFAULT '{}',   -- label -> value
   starts_at              TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -248,7 +260,10 @@ CREATE TABLE public.suppression_rules (
   created_by             UUID REFERENCES auth.users(id) ON DELETE SET NULL,
   created_at             TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
   updated_at             TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  CONSTRAINT suppression_rules_window CHECK (ends_at IS NULL OR ends_at > starts_at)
+  CONSTRAINT suppression_rules_window CHECK (ends_at IS NULL OR ends_at > starts_at),
+  CONSTRAINT suppression_rules_alert_configuration_id_fkey
+    FOREIGN KEY (alert_configuration_id, organization_id)
+    REFERENCES public.alert_configurations (id, organization_id) ON DELETE CASCADE
 );
 
 -- Emergency contacts of an organization (personal data: RLS by organization).
@@ -273,11 +288,13 @@ CREATE TABLE public.escalation_contacts (
 );
 
 -- Foreign keys from 0004 to tables that exist only now.
--- Incident links include organization_id (like incident_updates): a
--- single-column FK ignores RLS, so a member of A could point A's rows at B's
--- incident (learning that the id exists, and having A's rows rewritten when B
--- resolves it). MATCH SIMPLE: a NULL incident_id passes. ON DELETE SET NULL
--- (incident_id) (PostgreSQL 15+) clears only the link, not organization_id.
+-- Every link between two tenant tables includes organization_id (like
+-- incident_updates; test_tenant_foreign_keys_include_organization checks the
+-- catalog): a single-column FK ignores RLS, so a member of A could point A's
+-- rows at B's row (learning that the id exists, and having A's rows rewritten
+-- when B resolves its incident). MATCH SIMPLE: a NULL link passes.
+-- ON DELETE SET NULL (col) (PostgreSQL 15+) clears only the link, not
+-- organization_id.
 ALTER TABLE public.error_reports
   ADD CONSTRAINT error_reports_incident_id_fkey
   FOREIGN KEY (incident_id, organization_id)

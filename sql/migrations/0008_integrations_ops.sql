@@ -41,8 +41,10 @@ CREATE TABLE public.third_party_services (
 CREATE TABLE public.notification_queue (
   id               UUID PRIMARY KEY DEFAULT gen_random_uuid(),
   organization_id  UUID NOT NULL REFERENCES public.organizations(id) ON DELETE CASCADE,
-  alert_id         UUID REFERENCES public.alert_history(id) ON DELETE CASCADE,
-  incident_id      UUID REFERENCES public.incidents(id) ON DELETE CASCADE,
+  -- The alert and the incident are the row's organization's (composite
+  -- foreign keys below; see 0007).
+  alert_id         UUID,
+  incident_id      UUID,
   escalation_level INTEGER NOT NULL DEFAULT 0 CHECK (escalation_level >= 0),
   priority         VARCHAR(10) NOT NULL DEFAULT 'normal'
     CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
@@ -57,7 +59,11 @@ CREATE TABLE public.notification_queue (
   scheduled_at     TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
   sent_at          TIMESTAMPTZ,
   created_at       TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  CONSTRAINT notification_queue_has_subject CHECK (alert_id IS NOT NULL OR incident_id IS NOT NULL)
+  CONSTRAINT notification_queue_has_subject CHECK (alert_id IS NOT NULL OR incident_id IS NOT NULL),
+  CONSTRAINT notification_queue_alert_id_fkey FOREIGN KEY (alert_id, organization_id)
+    REFERENCES public.alert_history (id, organization_id) ON DELETE CASCADE,
+  CONSTRAINT notification_queue_incident_id_fkey FOREIGN KEY (incident_id, organization_id)
+    REFERENCES public.incidents (id, organization_id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX notification_queue_alert_level_key
   ON public.notification_queue (alert_id, escalation_level) WHERE alert_id IS NOT NULL;

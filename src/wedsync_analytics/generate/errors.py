@@ -97,13 +97,19 @@ def _core(w: World, idx: I64) -> dict[str, np.ndarray]:
     }
 
 
+def error_orgs(w: World, idx: I64) -> I64:
+    """Organization (index) of the error rows `idx`."""
+    return _core(w, idx)["org"]
+
+
 def error_ids(w: World, idx: I64) -> pl.Series:
     c = _core(w, idx)
     return uuid7(c["ts"], Stream(w.seed, "error_reports", "id").bits(idx))
 
 
 def error_reports(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
-    """Error events; storm rows carry their incident_id."""
+    """Error events; storm rows carry their incident's id as correlation_id, and as
+    incident_id when the error is the incident's organization's."""
     idx = np.arange(start, stop, dtype=np.int64)
     c = _core(w, idx)
     s = Streams(w.seed, "error_reports")
@@ -232,16 +238,40 @@ def error_groups(w: World) -> pl.DataFrame:
 _CORR_TYPES = ("cascade", "same_fingerprint", "temporal", "root_cause")
 
 
+def _storm_orgs(w: World) -> I64:
+    """Organization (index) of every storm error row, in storm row order."""
+    B, total = w.background_errors, error_count(w)
+    parts = [np.zeros(0, np.int64)]
+    for a in range(B, total, 1_000_000):
+        parts.append(error_orgs(w, np.arange(a, min(total, a + 1_000_000), dtype=np.int64)))
+    return np.concatenate(parts)
+
+
 def error_correlations(w: World) -> pl.DataFrame:
-    """Within each storm: the first error linked to the next few (up to 4)."""
+    """Within each storm, one organization's errors: its first error linked to its next few
+    (up to 4).
+
+    Both errors of a correlation belong to its organization (the foreign keys are
+    (error id, organization_id)). A tenant incident's storm is all that tenant's errors, so
+    its first error is linked to the next four. A platform outage's storm mixes tenants: the
+    organization taken is the one whose first storm error comes earliest among those with at
+    least two (a storm with no such organization gets no correlations).
+    """
     inc = w.incidents
     B = w.background_errors
+    orgs = _storm_orgs(w)
     prim, rel, typ, j_of = [], [], [], []
     for j in range(inc.count):
-        first = B + int(w.storm_offsets[j])
-        for r in range(1, min(5, int(inc.storm[j]))):
-            prim.append(first)
-            rel.append(first + r)
+        a, b = int(w.storm_offsets[j]), int(w.storm_offsets[j + 1])
+        o = orgs[a:b]
+        _, first_at, seen = np.unique(o, return_index=True, return_counts=True)
+        if not (seen >= 2).any():
+            continue
+        head = int(first_at[seen >= 2].min())
+        same = np.flatnonzero(o == o[head])
+        for r, q in enumerate(same[1:5], start=1):
+            prim.append(B + a + head)
+            rel.append(B + a + int(q))
             typ.append((r - 1) % 4)
             j_of.append(j)
     p, r_, jj = np.array(prim, np.int64), np.array(rel, np.int64), np.array(j_of, np.int64)

@@ -10,7 +10,7 @@ import polars as pl
 
 from wedsync_analytics.generate import pools as P
 from wedsync_analytics.generate.columns import json_text, pg_array, pooled, timestamps
-from wedsync_analytics.generate.errors import KIND_FINGERPRINT, error_ids
+from wedsync_analytics.generate.errors import KIND_FINGERPRINT, error_ids, error_orgs
 from wedsync_analytics.generate.rng import I64, Streams
 from wedsync_analytics.generate.world import (
     ESCALATION_STEPS,
@@ -318,12 +318,18 @@ def auto_recovery_logs(w: World) -> pl.DataFrame:
     dur = (5_000 + s["dur"].integers(k, 0, 60_000)).astype(np.int64)
     last = np.r_[a[1:] == 1, True]  # last attempt of its incident
     ok = last & (inc.resolved[j] >= 0)
+    # The incident's first storm error, when it is the incident's organization's (the key is
+    # (error_report_id, organization_id)): a tenant incident's storm is its own errors; a
+    # platform outage's errors belong to the affected tenants, so its attempts link no error.
     first_err = w.background_errors + w.storm_offsets[j]
+    own_err = error_orgs(w, first_err) == inc.org[j]
     return pl.DataFrame(
         {
             "id": ids(w.seed, "auto_recovery_logs", n),
             "organization_id": w.org_id.gather(inc.org[j]),
-            "error_report_id": error_ids(w, first_err),
+            "error_report_id": pl.select(
+                pl.when(pl.Series(own_err)).then(error_ids(w, first_err))
+            ).to_series(),
             "incident_id": inc.id.gather(j),
             "runbook_id": ids(w.seed, "runbooks", len(P.SERVICES)).gather(inc.service[j]),
             "service_name": pooled(P.SERVICES, inc.service[j]),
