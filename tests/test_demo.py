@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_cli_basics import run_cli
+from tests.cli_support import run_cli
 from wedsync_analytics import demo
 
 

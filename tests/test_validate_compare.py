@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import psycopg
 
+from tests.cli_support import run_cli
 from wedsync_analytics import validate as v
 from wedsync_analytics.analyses import ANALYSES, sample_data
 from wedsync_analytics.export import export_database
@@ -66,9 +65,6 @@ def test_cli_passes_then_fails_on_a_tampered_export(
     export_database(db_dsn, out)
     report_file = tmp_path / "report.json"
     command = [
-        sys.executable,
-        "-m",
-        "wedsync_analytics",
         "validate",
         "--data",
         str(out),
@@ -79,13 +75,7 @@ def test_cli_passes_then_fails_on_a_tampered_export(
         "--json",
         str(report_file),
     ]
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-    )
+    done = run_cli(*command, env={"COLUMNS": "200"})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all engines agree" in done.stdout
     assert '"ok": true' in report_file.read_text()
@@ -93,13 +83,7 @@ def test_cli_passes_then_fails_on_a_tampered_export(
     for victim in (out / "system_health_checks").rglob("*.parquet"):
         frame = pl.read_parquet(victim)
         frame.with_columns(pl.col("response_time_ms") + 1).write_parquet(victim)
-    done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-    )
+    done = run_cli(*command, env={"COLUMNS": "200"})
     assert done.returncode == 1, done.stdout + done.stderr
     assert "MISMATCH" in done.stdout
     assert "system_health on duckdb" in done.stdout and "avg_response_time" in done.stdout

@@ -3,13 +3,12 @@ counts *and* same content (the server checksum in manifest.json)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 
+from tests.cli_support import run_cli
 from wedsync_analytics import validate as v
 from wedsync_analytics.analyses import Params, sample_data
 from wedsync_analytics.export import export_database
@@ -61,23 +60,15 @@ def test_cli_exits_0_with_a_note_when_only_the_content_differs(
 ) -> None:
     out = tmp_path / "export"
     _export_then_change_one_row(db, db_dsn, out)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "wedsync_analytics",
-            "validate",
-            "--data",
-            str(out),
-            "--dsn",
-            db_dsn,
-            "--as-of",
-            AS_OF.isoformat(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    done = run_cli(
+        "validate",
+        "--data",
+        str(out),
+        "--dsn",
+        db_dsn,
+        "--as-of",
+        AS_OF.isoformat(),
+        env={"COLUMNS": "200"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "postgres skipped: the database is not the exported one" in done.stdout
