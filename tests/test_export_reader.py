@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +10,7 @@ import polars as pl
 import psycopg
 import pytest
 
+from tests.cli_support import assert_one_line_error, run_cli
 from wedsync_analytics.analyses import sample_data
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
@@ -89,22 +88,6 @@ def test_stray_and_missing_manifest(export_dir: Path) -> None:
 
 def test_cli_reports_one_line(export_dir: Path) -> None:
     _truncate(_first_file(export_dir, "incidents"))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "wedsync_analytics",
-            "validate",
-            "--data",
-            str(export_dir),
-            "--no-postgres",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_cli("validate", "--data", str(export_dir), "--no-postgres")
     assert done.returncode == 2
-    assert "Traceback" not in done.stderr
-    assert done.stderr.startswith("wedsync-analytics: error: ")
-    assert "not a readable Parquet file" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+    assert_one_line_error(done, "wedsync-analytics: error: ", "not a readable Parquet file")
