@@ -20,21 +20,13 @@ from psycopg import sql
 
 from wedsync_analytics.analyses import sample_data
 from wedsync_analytics.config import resolve_dsn
+from wedsync_analytics.generate.performance import METRIC_TYPES
 from wedsync_analytics.migrations import apply_migrations
 
 AS_OF = datetime(2025, 6, 14, 12, 0, tzinfo=UTC)
 ROWS = int(os.environ.get("WSA_BENCH_ROWS", "10000000"))
 DATABASE = "wsa_bench"
-METRICS = [
-    "response_time",
-    "throughput",
-    "error_rate",
-    "cpu_usage",
-    "memory_usage",
-    "database_query_time",
-    "core_web_vitals",
-    "user_journey_time",
-]
+METRICS = list(METRIC_TYPES)  # the performance_metric_type enum's labels
 SERVICES = [f"service-{i:03d}" for i in range(56)]  # 8 x 56 x 24 = 10,752 groups
 
 
