@@ -264,7 +264,7 @@ def suppression_rules(w: World) -> pl.DataFrame:
     suppliers = np.flatnonzero(w.org_kind == SUPPLIER)
     orgs = np.r_[0, suppliers[s["p"].uniform(suppliers) < 0.05]]
     n = len(orgs)
-    starts = w.start_us - 7 * _DAY + np.arange(n) * MINUTE
+    starts = np.maximum(w.org_created[orgs], w.start_us - 7 * _DAY) + np.arange(n) * MINUTE
     return pl.DataFrame(
         {
             "id": ids(w.seed, "suppression_rules", n),

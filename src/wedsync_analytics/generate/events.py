@@ -22,6 +22,9 @@ CONNECTION_MIX = (
     (0.005, 0.005, 0.04, 0.45, 0.25, 0.25, 0, 0.0),
 )
 SESSION_SLOT_US = 3 * 3_600_000_000
+# late arrivals: share of event rows stored minutes to hours after their event time
+LATE_SHARE = 0.02
+LATE_MEDIAN_MIN = 12.0
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
@@ -149,9 +152,21 @@ def endpoint_choice(b: Base, column: str = "endpoint") -> tuple[I64, I64]:
     return ep, ep_service[ep]
 
 
-def ingest_lag(b: Base, mean_s: float = 2.0) -> I64:
-    """Small positive delay between the event and its storage (created_at)."""
-    return (b.s("lag").exponential(b.idx, mean_s) * 1e6).astype(np.int64) + 1000
+def ingest_lag(b: Base, after_us: I64 | int = 0) -> I64:
+    """Delay between the event and its storage (created_at / processed_at).
+
+    Most rows arrive within seconds (exponential, mean 2 s); LATE_SHARE of them arrive late,
+    log-normal with median LATE_MEDIAN_MIN minutes (sigma 1.2: minutes to hours), as
+    batched mobile clients and retried ingest do. A row is stored before the scenario ends
+    (otherwise it would not be in the data yet): lags are capped there. `after_us` is
+    added to the event time first (e.g. a journey's duration).
+    """
+    lag = b.s("lag").exponential(b.idx, 2.0) * 1e6 + 1000
+    late = b.u("late") < LATE_SHARE
+    if late.any():
+        lag[late] = b.s("late_lag").lognormal(b.idx[late], LATE_MEDIAN_MIN, 1.2) * 60e6
+    room = b.world.end_us - 1 - (b.ts + after_us)
+    return np.minimum(lag.astype(np.int64), np.maximum(room, 0)) + after_us
 
 
 def endpoints(ep: I64) -> pl.Series:

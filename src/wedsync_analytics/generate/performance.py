@@ -288,7 +288,9 @@ def user_journey_performance(w: World, start: int, stop: int, total: int) -> pl.
     at = (b.u("at") * (n_steps - 1)).astype(np.int64)
     step_names = [s for _, steps in JOURNEYS for s in steps]
     offsets = np.concatenate([[0], np.cumsum([len(s) for _, s in JOURNEYS])])[:-1]
-    dur = b.s("dur").lognormal(b.idx, 40_000.0, 0.6) * deg
+    # a journey is stored when it ends, so it ends before the scenario does
+    room_ms = (w.end_us - 2 - b.ts) / 1000
+    dur = np.minimum(b.s("dur").lognormal(b.idx, 40_000.0, 0.6) * deg, room_ms)
     dur_us = (dur * 1000).astype(np.int64)
     return pl.DataFrame(
         {
@@ -313,6 +315,6 @@ def user_journey_performance(w: World, start: int, stop: int, total: int) -> pl.
             "connection_type": b.connections(),
             "user_segment": b.segments(),
             "wedding_context": b.context(),
-            "created_at": b.times(dur_us + ingest_lag(b)),
+            "created_at": b.times(ingest_lag(b, dur_us)),
         }
     )
