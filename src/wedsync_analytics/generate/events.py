@@ -88,14 +88,18 @@ class Base:
     def devices(self) -> pl.Series:
         return pooled(DEVICES, self.device_idx(), enum=True)
 
-    def connections(self) -> pl.Series:
+    def connection_idx(self) -> I64:
+        """Connection of each row (index into CONNECTIONS), by the user's device."""
         dev = self.device_idx()
         out = np.zeros(self.n, dtype=np.int64)
         for d, mix in enumerate(CONNECTION_MIX):
             sel = dev == d
             if sel.any():
                 out[sel] = self.streams["connection"].choice(self.idx[sel], mix)
-        return pooled(CONNECTIONS, out, enum=True)
+        return out
+
+    def connections(self) -> pl.Series:
+        return pooled(CONNECTIONS, self.connection_idx(), enum=True)
 
     def segments(self) -> pl.Series:
         return pooled(SEGMENTS, user_segment(self.world)[self.user], enum=True)
