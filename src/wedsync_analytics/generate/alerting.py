@@ -272,7 +272,7 @@ def notification_queue(w: World) -> pl.DataFrame:
 # chat and paging APIs rarely fail, SMS and voice carriers more often), and inside an
 # incident of the provider's service (SMS/voice: messaging-service, Twilio; e-mail and
 # webhooks: notification-service)
-ATTEMPT_FAILURE = (0.01, 0.03, 0.003, 0.002, 0.02, 0.04)
+ATTEMPT_FAILURE = (0.02, 0.04, 0.01, 0.005, 0.03, 0.05)
 OUTAGE_FAILURE = 0.5
 MAX_ATTEMPTS = 3
 RETRY_BACKOFF_US = (30_000_000, 120_000_000)  # after the 1st and the 2nd failure
