@@ -159,18 +159,24 @@ def endpoint_choice(b: Base, column: str = "endpoint") -> tuple[I64, I64]:
 def ingest_lag(b: Base, after_us: I64 | int = 0) -> I64:
     """Delay between the event and its storage (created_at / processed_at).
 
-    Most rows arrive within seconds (exponential, mean 2 s); LATE_SHARE of them arrive late,
-    log-normal with median LATE_MEDIAN_MIN minutes (sigma 1.2: minutes to hours), as
-    batched mobile clients and retried ingest do. A row is stored before the scenario ends
-    (otherwise it would not be in the data yet): lags are capped there. `after_us` is
-    added to the event time first (e.g. a journey's duration).
+    Most rows arrive within seconds (exponential, mean 2 s, from the same uniform that
+    picks the late rows); LATE_SHARE of them arrive late, log-normal with median
+    LATE_MEDIAN_MIN minutes (sigma 1.2: minutes to hours), as batched mobile clients and
+    retried ingest do. A row is stored before the scenario ends (otherwise it would not be
+    in the data yet): storage times are capped there. `after_us` is added to the event
+    time first (e.g. a journey's duration).
     """
-    lag = b.s("lag").exponential(b.idx, 2.0) * 1e6 + 1000
-    late = b.u("late") < LATE_SHARE
-    if late.any():
-        lag[late] = b.s("late_lag").lognormal(b.idx[late], LATE_MEDIAN_MIN, 1.2) * 60e6
-    room = b.world.end_us - 1 - (b.ts + after_us)
-    return np.minimum(lag.astype(np.int64), np.maximum(room, 0)) + after_us
+    u = b.u("lag")
+    lag = (np.log1p(-u) * -2e6).astype(np.int64)
+    lag += 1000 + after_us
+    late = np.flatnonzero(u >= 1.0 - LATE_SHARE)
+    if len(late):
+        late_lag = b.s("late_lag").lognormal(b.idx[late], LATE_MEDIAN_MIN, 1.2) * 60e6
+        lag[late] = late_lag.astype(np.int64) + (
+            after_us if np.isscalar(after_us) else after_us[late]
+        )  # type: ignore[index]
+    room = b.world.end_us - 1 - b.ts
+    return np.minimum(lag, room, out=lag)
 
 
 def endpoints(ep: I64) -> pl.Series:
