@@ -168,13 +168,12 @@ def ingest_lag(b: Base, after_us: I64 | int = 0) -> I64:
     """
     u = b.u("lag")
     lag = (np.log1p(-u) * -2e6).astype(np.int64)
-    lag += 1000 + after_us
     late = np.flatnonzero(u >= 1.0 - LATE_SHARE)
     if len(late):
         late_lag = b.s("late_lag").lognormal(b.idx[late], LATE_MEDIAN_MIN, 1.2) * 60e6
-        lag[late] = late_lag.astype(np.int64) + (
-            after_us if np.isscalar(after_us) else after_us[late]
-        )  # type: ignore[index]
+        lag[late] = late_lag.astype(np.int64)
+    lag += 1000
+    lag += after_us
     room = b.world.end_us - 1 - b.ts
     return np.minimum(lag, room, out=lag)
 
