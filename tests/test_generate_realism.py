@@ -9,7 +9,7 @@ import polars as pl
 
 from wedsync_analytics.funnels import FUNNELS
 from wedsync_analytics.generate import build_scenario, frames
-from wedsync_analytics.generate.world import COUPLE, World
+from wedsync_analytics.generate.world import COUPLE, SUPPLIER, World
 
 SCENARIO = build_scenario("small", seed=4, days=45)
 
@@ -32,8 +32,11 @@ def test_funnel_steps_are_the_shared_funnels_with_distinct_first_steps() -> None
     assert kinds["sup"].max() == 1
 
 
-def test_couples_carry_their_wedding_date() -> None:
+def test_weddings_are_in_the_events_of_couples_and_their_suppliers() -> None:
+    """A couple's events carry its wedding date; suppliers' events tagged with a wedding
+    happen on its day or the two days before (local time)."""
     w = World(SCENARIO)
+    kind = dict(zip(w.org_id.to_list(), w.org_kind.tolist(), strict=True))
     org_date = dict(
         zip(
             w.org_id.to_list(),
@@ -41,13 +44,25 @@ def test_couples_carry_their_wedding_date() -> None:
             strict=True,
         )
     )
-    ev = _all("business_events")
-    dated = ev.filter(pl.col("event_properties").str.contains("wedding_date"))
-    assert dated.height > 0
-    for org, props in dated.select("organization_id", "event_properties").iter_rows():
-        assert json.loads(props)["wedding_date"] == org_date[org]
-    couples = set(w.org_id.gather(np.flatnonzero(w.org_kind == COUPLE)).to_list())
-    assert set(dated["organization_id"].to_list()) <= couples
+    dated = (
+        _all("business_events")
+        .filter(pl.col("event_properties").str.contains("wedding_date"))
+        .with_columns(
+            local=pl.col("event_timestamp").dt.convert_time_zone(w.market.timezone).dt.date()
+        )
+    )
+    supplier_leads = []
+    for org, props, local in dated.select(
+        "organization_id", "event_properties", "local"
+    ).iter_rows():
+        wedding = json.loads(props)["wedding_date"]
+        if kind[org] == COUPLE:
+            assert wedding == org_date[org]
+        else:
+            assert kind[org] == SUPPLIER
+            supplier_leads.append((np.datetime64(wedding) - np.datetime64(local)).astype(int))
+    assert set(supplier_leads) <= {0, 1, 2}
+    assert len(supplier_leads) > 0 and sum(kind[o] == COUPLE for o in dated["organization_id"])
 
 
 def test_late_rows_are_late_never_early() -> None:

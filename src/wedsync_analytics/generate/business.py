@@ -8,8 +8,9 @@ import polars as pl
 
 from wedsync_analytics.funnels import FUNNELS
 from wedsync_analytics.generate import pools as P
+from wedsync_analytics.generate import weddings
 from wedsync_analytics.generate.columns import json_text, pg_array, pooled, timestamps
-from wedsync_analytics.generate.events import SEGMENTS, base, ingest_lag, user_segment
+from wedsync_analytics.generate.events import SEGMENTS, Base, base, ingest_lag, user_segment
 from wedsync_analytics.generate.rng import Streams
 from wedsync_analytics.generate.world import COUPLE, SUPPLIER, World, ids
 
@@ -165,7 +166,7 @@ def _activity_rows(w: World, a: int, b: int, total: int) -> pl.DataFrame:
             "user_id": e.user_ids(),
             "organization_id": e.org_ids(),
             "session_id": e.sessions(),
-            "event_properties": _activity_props(w, e.org, ev),
+            "event_properties": _activity_props(w, e, ev),
             "user_properties": pooled(
                 [json_text({"segment": g}) for g in SEGMENTS], user_segment(w)[e.user]
             ),
@@ -189,10 +190,22 @@ def _activity_rows(w: World, a: int, b: int, total: int) -> pl.DataFrame:
     ).with_columns(pl.col("conversion_value", "revenue_impact").fill_nan(None))
 
 
-def _activity_props(w: World, org: np.ndarray, ev: np.ndarray) -> pl.Series:
-    """{"kind": event} JSON; a couple's events also carry its wedding date."""
+def _activity_props(w: World, e: Base, ev: np.ndarray) -> pl.Series:
+    """{"kind": event} JSON with a "wedding_date": a couple's own; for a supplier's event,
+    the wedding it prepares or works (on its day or the two before), for the share of
+    that day's supplier activity the weddings add (see `weddings`)."""
     plain = pooled([_props(x[1]) for x in ACTIVITY], ev)
-    date = wedding_dates(w).gather(org)
+    date = wedding_dates(w).gather(e.org)
+    day = w.grid.day_index[e.hour]
+    factor = w.wedding_day_factor[day]
+    sup = np.flatnonzero(
+        (w.org_kind[e.org] == SUPPLIER) & (e.u("wedding") < (factor - 1.0) / factor)
+    )
+    if len(sup):
+        c = weddings.counts(w.wedding_date, np.datetime64(w.s.start, "D"), w.s.days)
+        lead = weddings.pick_lead(c, day[sup], e.s("wedding_lead").uniform(e.idx[sup]))
+        when = np.datetime64(w.s.start, "D") + day[sup] + lead
+        date = date.scatter(sup, pl.Series(when).cast(pl.String))
     return pl.select(
         pl.when(date.is_not_null())
         .then(plain.str.head(-1) + ',"wedding_date":"' + date + '"}')

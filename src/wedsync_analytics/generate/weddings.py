@@ -57,15 +57,28 @@ def draw(m: Market, first_day: np.datetime64, u: F64, created_day: I64) -> I64:
         out = np.where(early, out + 364, out)
 
 
+def counts(wedding_days: I64, first_day: np.datetime64, n_days: int) -> I64:
+    """Weddings on each scenario day and the LEAD_WEIGHTS - 1 days after the scenario."""
+    d = wedding_days - int(first_day.astype(np.int64))
+    n = n_days + len(LEAD_WEIGHTS) - 1
+    return np.bincount(d[(d >= 0) & (d < n)], minlength=n)
+
+
 def day_load(wedding_days: I64, first_day: np.datetime64, n_days: int) -> F64:
     """Weighted weddings on each scenario day d and the days just after it."""
-    start = int(first_day.astype(np.int64))
+    c = counts(wedding_days, first_day, n_days)
     load = np.zeros(n_days)
     for lead, weight in enumerate(LEAD_WEIGHTS):
-        d = wedding_days - lead - start
-        d = d[(d >= 0) & (d < n_days)]
-        load += weight * np.bincount(d, minlength=n_days)[:n_days]
+        load += weight * c[lead : lead + n_days]
     return load
+
+
+def pick_lead(c: I64, day: I64, u: F64) -> I64:
+    """For rows on scenario days `day`, a lead (0, 1, 2 days to the wedding) drawn in
+    proportion to LEAD_WEIGHTS x weddings on that day (`c` = `counts(...)`)."""
+    w = np.stack([wt * c[day + lead] for lead, wt in enumerate(LEAD_WEIGHTS)], axis=1)
+    cdf = np.cumsum(w, axis=1)
+    return np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=1), len(LEAD_WEIGHTS) - 1)
 
 
 def traffic_factor(wedding_days: I64, first_day: np.datetime64, n_days: int, orgs: int) -> F64:

@@ -95,12 +95,16 @@ class World:
         self.pools = P.faker_pools(scenario.seed, scenario.market)
 
     @cached_property
-    def grid(self) -> HourGrid:
-        """The calendar's hours with the wedding-day load added (see `weddings`)."""
-        factor = weddings.traffic_factor(
+    def wedding_day_factor(self) -> F64:
+        """Traffic multiplier of each scenario day from its weddings (see `weddings`)."""
+        return weddings.traffic_factor(
             self.wedding_date, np.datetime64(self.s.start, "D"), self.s.days, self.n_orgs
         )
-        return self.calendar.with_day_factor(factor)
+
+    @cached_property
+    def grid(self) -> HourGrid:
+        """The calendar's hours with the wedding-day load added."""
+        return self.calendar.with_day_factor(self.wedding_day_factor)
 
     # ---- organizations -------------------------------------------------------------
     @cached_property
