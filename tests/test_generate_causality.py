@@ -1,4 +1,5 @@
-"""Causality of the generated rows: nothing before its tenant exists, nothing after the end."""
+"""Causality of the generated rows: nothing before its tenant or user exists, nothing after
+the scenario's end."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def _times(df: pl.DataFrame) -> list[str]:
 
 
 @pytest.mark.parametrize("key", SCENARIOS)
-def test_nothing_before_its_tenant_nor_after_the_end(key: str) -> None:
+def test_nothing_before_its_tenant_or_user_nor_after_the_end(key: str) -> None:
     s = SCENARIOS[key]
     w = World(s)
     end = pl.lit(w.end_us).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
@@ -36,6 +37,9 @@ def test_nothing_before_its_tenant_nor_after_the_end(key: str) -> None:
     created = pl.DataFrame(
         {"organization_id": w.org_id, "org_created": w.org_created}
     ).with_columns(pl.col("org_created").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+    user_created = pl.DataFrame(
+        {"user_id": w.user_id, "user_created": w.user_created}
+    ).with_columns(pl.col("user_created").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
     problems = []
     for t in TABLES:
         df = pl.concat(list(frames(s, t.name, 10**9)))
@@ -54,4 +58,12 @@ def test_nothing_before_its_tenant_nor_after_the_end(key: str) -> None:
                 )
                 if early:
                     problems.append(f"{t.name}.{col}: {early} rows before the tenant existed")
+            if "user_id" in df.columns and t.table != "users":
+                early = (
+                    df.join(user_created, on="user_id")
+                    .filter(pl.col(col).cast(pl.Datetime("us", "UTC")) < pl.col("user_created"))
+                    .height
+                )
+                if early:
+                    problems.append(f"{t.name}.{col}: {early} rows before their user existed")
     assert not problems, "\n".join(problems)
