@@ -22,7 +22,7 @@ import polars as pl
 
 from wedsync_analytics.generate import weddings
 from wedsync_analytics.generate.business import funnel
-from wedsync_analytics.generate.calibration_targets import TARGETS, Target
+from wedsync_analytics.generate.calibration_targets import SOURCES, TARGETS, Target
 from wedsync_analytics.generate.scenario import Scenario, build_scenario
 from wedsync_analytics.generate.tables import chunks, table
 from wedsync_analytics.generate.world import COUPLE, SUPPLIER, World
@@ -240,7 +240,6 @@ def render(figures: tuple[Figure, ...]) -> str:
         f"Funnels: the `{WEDDING_SCALE}` scale's sign-ups, pooled over seeds",
         f"{FUNNEL_SEEDS.start}-{FUNNEL_SEEDS.stop - 1}. Percentages are of rows unless the",
         "figure says otherwise; *estimate* marks a target that is ours, not a published figure.",
-        "Web-vitals sources (CRUX23, ALM25) are spelled out in `calibration_targets.py`.",
         "",
     ]
     section = None
@@ -256,11 +255,13 @@ def render(figures: tuple[Figure, ...]) -> str:
         t = f.target
         lines.append(
             f"| {t.title} | {t.target} | {_accepted(t)} | "
-            f"{_fmt(f.value)} {t.unit} | {'yes' if f.ok else 'NO'} | {t.source} |"
+            f"{f'{_fmt(f.value)} {t.unit}'.rstrip()} | {'yes' if f.ok else 'NO'} | {t.source} |"
         )
         if f is figures[-1] or figures[figures.index(f) + 1].target.section != section:
             lines.append("")
-    return "\n".join(lines)
+    lines += ["## Sources", ""]
+    lines += [f"* {name}: {text}" for name, text in SOURCES.items()]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> int:

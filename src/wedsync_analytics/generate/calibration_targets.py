@@ -1,14 +1,8 @@
 """The calibrated figures: what each should be, the accepted range (tolerance) and the source.
 
-Web-vitals sources used below:
-CRUX23 = CrUX via HTTP Archive, November 2023 (DebugBear, "Which Core Web Vitals metric is
-hardest to pass"): share of origins good at p75, mobile LCP 54.9 %, INP 64.9 %, CLS 76.9 %;
-desktop LCP 68.8 %, INP 96.8 %, CLS 70.4 %.
-ALM25 = Web Almanac 2025 performance chapter (CrUX July 2025, as quoted by
-digitalapplied.com and webvitals.tools): 48 % of mobile and 56 % of desktop origins pass all
-three; mobile good LCP 62 %, INP 77 %, CLS 81 % of origins. Thresholds: web-vitals.
-These are shares of origins; a product is one origin, so the per-load and p75 bands below
-are our estimates of a typical origin (the median origin sits near the good thresholds).
+The web-vitals sources (SOURCES) give shares of origins; a product is one origin, so the
+per-load and p75 bands are our estimates of a typical origin (the median origin sits near
+the good thresholds).
 """
 
 from __future__ import annotations
@@ -16,6 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 INF = float("inf")
+
+SOURCES = {
+    "CRUX23": 'CrUX via HTTP Archive, November 2023 (DebugBear, "Which Core Web Vitals '
+    'metric is hardest to pass"): share of origins good at p75, mobile LCP 54.9 %, INP '
+    "64.9 %, CLS 76.9 %; desktop LCP 68.8 %, INP 96.8 %, CLS 70.4 %.",
+    "ALM25": "Web Almanac 2025 performance chapter (CrUX July 2025, as quoted by "
+    "digitalapplied.com and webvitals.tools): 48 % of mobile and 56 % of desktop origins "
+    "pass all three Core Web Vitals; mobile good LCP 62 %, INP 77 %, CLS 81 % of origins.",
+    "thresholds": "web-vitals (GoogleChrome/web-vitals): LCP 2500/4000 ms, INP 200/500 ms, "
+    "CLS 0.1/0.25 (domain-facts.md).",
+}
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ _ONS = "ONS Marriages in England and Wales (1995-2013 averages)"
 _KNOT = "The Knot Real Weddings Study 2023 (~90 % Fri-Sun); domain-facts.md"
 _TRIAL = "Totango 2012 (~100 SaaS), Chargebee 2016: ~15 % no-card trials (analyticspack.com)"
 _EST = "estimate (no published figure)"
-_CWV = "CRUX23 / ALM25 (see calibration_targets.py); band: estimate"
+_CWV = "CRUX23, ALM25 (Sources below); band: estimate"
 
 TARGETS: dict[str, Target] = {
     "wedding_month_max_dev_us": Target(
