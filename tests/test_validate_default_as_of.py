@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
+from tests import synthetic
 from wedsync_analytics import validate as v
-from wedsync_analytics.analyses import sample_data
 from wedsync_analytics.export import export_database, open_export
 
 
@@ -17,8 +17,8 @@ def test_default_as_of_is_the_hour_after_the_newest_event(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
     data_end = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
-    data = sample_data.random_dataset(5, data_end, 120)
-    sample_data.load_dataset(db, data)
+    data = synthetic.random_dataset(5, data_end, 120)
+    synthetic.load_dataset(db, data)
     export_database(db_dsn, tmp_path / "export")
     newest = max(
         frame.select(pl.col(column).max()).item()

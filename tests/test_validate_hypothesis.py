@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
+from tests import synthetic
 from wedsync_analytics import validate as v
-from wedsync_analytics.analyses import Params, sample_data
+from wedsync_analytics.analyses import Params
 from wedsync_analytics.export import export_database
 
 AS_OFS = [
@@ -42,7 +43,7 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
     as_of = draw(st.sampled_from(AS_OFS))
     seed = draw(st.integers(0, 2**32 - 1))
     size = draw(st.sampled_from([0, 1, 2, 5, 30]))
-    data = sample_data.random_dataset(seed, as_of, size) if size else {}
+    data = synthetic.random_dataset(seed, as_of, size) if size else {}
     # A few hand-picked rows on the edges: exactly as_of, one microsecond before, NULLs.
     edges = draw(
         st.lists(
@@ -63,7 +64,7 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
     if edges:
         extra = pl.DataFrame(
             {
-                "organization_id": sample_data.ORG_ID,
+                "organization_id": synthetic.ORG_ID,
                 "session_id": "s",
                 "page_url": "/",
                 "device_type": "tablet",
@@ -79,7 +80,7 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
         )
     steps = draw(
         st.sampled_from(
-            [sample_data.STEPS, ("signup", "subscription_started"), ("other", "signup")]
+            [synthetic.STEPS, ("signup", "subscription_started"), ("other", "signup")]
         )
     )
     return as_of, data, steps
@@ -103,7 +104,7 @@ def test_three_engines_agree(
             sql.SQL(", ").join(sql.Identifier("public", t) for t in (*TABLES, "error_groups"))
         )
     )
-    sample_data.load_dataset(db, data)
+    synthetic.load_dataset(db, data)
     out = tmp_path / "export"
     export_database(db_dsn, out, list(TABLES))
     report = v.validate(out, db_dsn, params=Params(as_of=as_of, steps=steps))
