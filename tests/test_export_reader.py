@@ -88,6 +88,6 @@ def test_stray_and_missing_manifest(export_dir: Path) -> None:
 
 def test_cli_reports_one_line(export_dir: Path) -> None:
     _truncate(_first_file(export_dir, "incidents"))
-    done = run_cli("validate", "--data", str(export_dir), "--no-postgres")
+    done = run_cli("validate", "--data", str(export_dir), "--engines", "duckdb,polars")
     assert done.returncode == 2
     assert_one_line_error(done, "wedsync-analytics: error: ", "not a readable Parquet file")

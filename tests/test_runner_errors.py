@@ -10,6 +10,7 @@ import psycopg
 
 from tests import synthetic
 from wedsync_analytics.analyses import Params, run_all
+from wedsync_analytics.engines.base import Source
 from wedsync_analytics.export import export_database, open_export
 
 AS_OF = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
@@ -40,7 +41,7 @@ def test_duckdb_error_is_a_result_not_a_traceback(
         data.with_columns(pl.lit("{not json").alias("wedding_context")).write_parquet(part)
     results = run_all(
         Params(as_of=AS_OF),
-        reader=open_export(out),
+        Source(reader=open_export(out)),
         analyses=["error_trending"],
         engines=("duckdb",),
     )

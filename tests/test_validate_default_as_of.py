@@ -11,6 +11,7 @@ import psycopg
 from tests import synthetic
 from wedsync_analytics import validate as v
 from wedsync_analytics.export import export_database, open_export
+from wedsync_analytics.table_facts import event_time
 
 
 def test_default_as_of_is_the_hour_after_the_newest_event(
@@ -22,8 +23,9 @@ def test_default_as_of_is_the_hour_after_the_newest_event(
     export_database(db_dsn, tmp_path / "export")
     newest = max(
         frame.select(pl.col(column).max()).item()
-        for table, column in v.EVENT_TIME.items()
-        if table in data and data[table].height
+        for table in data
+        if data[table].height
+        for column in [event_time(table)]
         for frame in [data[table]]
     )
     expected = newest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)

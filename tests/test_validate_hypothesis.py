@@ -1,4 +1,4 @@
-"""Property: small generated datasets give the same answers on all three engines.
+"""Property: small generated datasets give the same answers on every engine that runs here.
 
 Rows come from small pools, so groups are often empty, single-valued or tied; values
 include NULLs; timestamps cluster on window edges, a leap day and DST changes.
@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from tests import synthetic
+from tests.engines import runnable_engines
 from wedsync_analytics import validate as v
 from wedsync_analytics.analyses import Params
 from wedsync_analytics.export import export_database
+from wedsync_analytics.funnels import FUNNELS
 
 AS_OFS = [
     datetime(2024, 3, 1, 0, 30, tzinfo=UTC),  # just after a leap day
@@ -39,7 +41,9 @@ TABLES = (
 
 
 @st.composite
-def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[str, ...]]:
+def datasets(
+    draw: st.DrawFn,
+) -> tuple[datetime, dict[str, pl.DataFrame], dict[str, tuple[str, ...]]]:
     as_of = draw(st.sampled_from(AS_OFS))
     seed = draw(st.integers(0, 2**32 - 1))
     size = draw(st.sampled_from([0, 1, 2, 5, 30]))
@@ -78,12 +82,16 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
             if "core_web_vitals" in data
             else extra
         )
-    steps = draw(
+    funnels = draw(
         st.sampled_from(
-            [synthetic.STEPS, ("signup", "subscription_started"), ("other", "signup")]
+            [
+                FUNNELS,
+                {"short": (FUNNELS["supplier"][0], FUNNELS["supplier"][-1])},
+                {"odd": ("other", FUNNELS["couple"][0]), "couple": FUNNELS["couple"]},
+            ]
         )
     )
-    return as_of, data, steps
+    return as_of, data, funnels
 
 
 @settings(
@@ -92,13 +100,13 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case=datasets())
-def test_three_engines_agree(
+def test_engines_agree(
     db: psycopg.Connection,
     db_dsn: str,
     tmp_path: Path,
-    case: tuple[datetime, dict[str, pl.DataFrame], tuple[str, ...]],
+    case: tuple[datetime, dict[str, pl.DataFrame], dict[str, tuple[str, ...]]],
 ) -> None:
-    as_of, data, steps = case
+    as_of, data, funnels = case
     db.execute(
         sql.SQL("TRUNCATE {} CASCADE").format(
             sql.SQL(", ").join(sql.Identifier("public", t) for t in (*TABLES, "error_groups"))
@@ -107,8 +115,10 @@ def test_three_engines_agree(
     synthetic.load_dataset(db, data)
     out = tmp_path / "export"
     export_database(db_dsn, out, list(TABLES))
-    report = v.validate(out, db_dsn, params=Params(as_of=as_of, steps=steps))
-    assert report.engines == ["postgres", "duckdb", "polars"]
+    report = v.validate(
+        out, db_dsn, params=Params(as_of, {"funnel_conversion": {"funnels": funnels}})
+    )
+    assert report.engines == runnable_engines()
     failures = [
         (
             c.analysis,
