@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from wedsync_analytics.engines import ENGINES, engine_class
+from wedsync_analytics.engines.spark.session import missing_requirement
+
+JAVA_MISSING = missing_requirement({})  # None where Spark can start a local session
 
 
 def runnable_engines() -> list[str]:

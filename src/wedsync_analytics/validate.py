@@ -21,7 +21,7 @@ from wedsync_analytics.analyses.catalog import ANALYSES, Analysis
 from wedsync_analytics.analyses.params import Params, parse_as_of
 from wedsync_analytics.analyses.runner import EngineResult, run_all
 from wedsync_analytics.config import connect, first_line
-from wedsync_analytics.engines import ENGINES, engine_class
+from wedsync_analytics.engines import DEFAULT_ENGINES, engine_class
 from wedsync_analytics.engines.base import Source
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export.manifest import read_manifest, server_checksum
@@ -220,11 +220,11 @@ def validate(
 ) -> Report:
     """Run every analysis on every available engine over `data_dir` (and `dsn`) and compare.
 
-    `engines` None means every registered engine this machine can run (the others are
-    noted); an engine named explicitly that cannot run here is a UserError saying why.
+    `engines` None means DEFAULT_ENGINES; an engine named that cannot run here (Spark
+    without Java 17+) is a UserError saying what to install.
     """
     skipped: list[str] = []
-    wanted, unavailable = _usable_engines(engines, options or {})
+    wanted = _usable_engines(engines, options or {})
     if analyses:
         chosen = list(analyses)
     else:  # every analysis whose input tables are in the export
@@ -235,7 +235,6 @@ def validate(
     reader = open_export(data_dir, tables)
     params = params or Params(as_of=as_of or default_as_of(reader))
     report = Report(as_of=params.as_of, engines=[])
-    report.notes += unavailable
     if skipped:
         report.notes.append(f"not in the export, so not run: {', '.join(skipped)}")
     use_dsn = dsn if "postgres" in wanted else None
@@ -297,20 +296,13 @@ def validate(
     return report
 
 
-def _usable_engines(
-    engines: tuple[str, ...] | None, options: dict[str, str]
-) -> tuple[list[str], list[str]]:
-    """(engines to run, notes on registered engines skipped because they cannot run here)."""
-    usable, notes = [], []
-    for name in engines or ENGINES:
+def _usable_engines(engines: tuple[str, ...] | None, options: dict[str, str]) -> list[str]:
+    """The engines to run; one that cannot run here is a UserError saying what to install."""
+    for name in engines or DEFAULT_ENGINES:
         problem = engine_class(name).missing(options)
-        if problem is None:
-            usable.append(name)
-        elif engines:
+        if problem is not None:
             raise UserError(f"{name} cannot run here: {problem}")
-        else:
-            notes.append(f"{name} skipped: {problem}")
-    return usable, notes
+    return list(engines or DEFAULT_ENGINES)
 
 
 def _cell(c: Comparison) -> str:

@@ -27,8 +27,8 @@ def validate(
         str | None,
         typer.Option(
             "--engines",
-            help="Comma-separated engines (postgres,duckdb,polars,spark); default: every "
-            "engine that can run here.",
+            help="Comma-separated engines of postgres,duckdb,polars,spark, or `all`; "
+            "default: postgres,duckdb,polars.",
         ),
     ] = None,
     spark_remote: Annotated[
@@ -44,8 +44,11 @@ def validate(
     from wedsync_analytics import validate as v
     from wedsync_analytics.analyses.params import parse_as_of
     from wedsync_analytics.config import resolve_dsn
+    from wedsync_analytics.engines import ENGINES
 
     chosen = tuple(e.strip() for e in engines.split(",") if e.strip()) if engines else None
+    if chosen == ("all",):
+        chosen = tuple(ENGINES)
     target = resolve_dsn(dsn) if chosen is None or "postgres" in chosen else None
     report = v.validate(
         data,

@@ -21,6 +21,8 @@ ENGINES: dict[str, tuple[str, ...]] = {
     "polars": ("polars", "pyarrow"),
     "spark": ("pyspark", "py4j", "grpc"),
 }
+# what `validate` runs unless told otherwise: the in-process engines (Spark starts a JVM)
+DEFAULT_ENGINES: tuple[str, ...] = ("postgres", "duckdb", "polars")
 
 
 def engine_class(name: str) -> type[Engine]:

@@ -14,7 +14,9 @@ from wedsync_analytics.config import connect
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
 
 
-def query_frame(conn: psycopg.Connection, analysis: Analysis, values: dict[str, Any]) -> pl.DataFrame:
+def query_frame(
+    conn: psycopg.Connection, analysis: Analysis, values: dict[str, Any]
+) -> pl.DataFrame:
     """The analysis's SQL on `conn` (whose TimeZone must be UTC), as a frame."""
     query = analysis.sql_for("postgres")
     if query is None:

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,7 +28,8 @@ LOCAL_SETTINGS = {
     "spark.driver.memory": "1g",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
-    "spark.sql.shuffle.partitions": "4",  # small results; the default 200 tasks cost seconds
+    "spark.sql.shuffle.partitions": "2",  # small results; the default 200 tasks cost seconds
+    "spark.pyspark.python": sys.executable,  # the analyses need no Python workers; if any, ours
     "spark.driver.extraJavaOptions": (
         f"-Dlog4j2.configurationFile={Path(__file__).with_name('log4j2.properties').as_uri()}"
     ),
