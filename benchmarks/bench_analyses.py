@@ -4,8 +4,8 @@ The data is a season-like scenario from the real generator (`_bench_data`, sized
 WSA_BENCH_ROWS), exported once. Each engine is prepared outside the timed section
 (connecting, registering the Parquet files, starting Spark) and warmed by one untimed run
 of each analysis; then each analysis runs ROUNDS times and the median is kept.
-Prints seconds per analysis and engine, the ratio to PostgreSQL, and the target per
-export engine: faster than PostgreSQL on every analysis (met / not met).
+Prints seconds per analysis and engine and the ratio to PostgreSQL (no speed target is
+set for the analyses; the export and generation benchmarks print theirs as met / not met).
 """
 
 from __future__ import annotations
@@ -55,18 +55,7 @@ def _print_table() -> None:
             cells.append(f"{'-' if seconds is None else f'{seconds:.3f}'}{ratio}".rjust(20))
         print(f"{name:<20}" + "".join(cells))
     print(f"(median of {ROUNDS} runs, seconds; in brackets: ratio to postgres)")
-    for engine in engines:
-        if engine == "postgres":
-            continue
-        slower = [
-            a
-            for a in ANALYSES
-            if (a, engine) in RESULTS
-            and (a, "postgres") in RESULTS
-            and RESULTS[(a, engine)] >= RESULTS[(a, "postgres")]
-        ]
-        verdict = "met" if not slower else f"not met (slower on {', '.join(slower)})"
-        print(f"target: {engine} faster than postgres on every analysis: {verdict}")
+    print("(no speed target is set for the analyses: figures and ratios only)")
 
 
 @pytest.mark.parametrize("engine", list(ENGINES))
