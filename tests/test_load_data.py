@@ -1,4 +1,4 @@
-"""`load --data`: what `generate --out` wrote loads into the same database a streaming load gives."""
+"""`load --data`: what `generate --out` wrote loads into the database a streaming load gives."""
 
 from __future__ import annotations
 
@@ -90,9 +90,10 @@ def test_load_data_records_run_refuses_rerun_and_replaces(  # type: ignore[no-un
     with pytest.raises(UserError, match=r"tables already have rows.*--replace"):
         load_data(db_dsn, data)
     load_data(db_dsn, data, replace=True)
-    assert db.execute("SELECT status FROM generation_runs ORDER BY id").fetchall() == [
-        ("completed",)
-    ] * 3
+    assert (
+        db.execute("SELECT status FROM generation_runs ORDER BY id").fetchall()
+        == [("completed",)] * 3
+    )
 
 
 def test_cli_load(db_dsn: str, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
