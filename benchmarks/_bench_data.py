@@ -9,7 +9,6 @@ percentile view's window covers the whole table (the worst case: a full scan).
 from __future__ import annotations
 
 import io
-import os
 import time
 from datetime import UTC, datetime
 
@@ -18,13 +17,14 @@ import polars as pl
 import psycopg
 from psycopg import sql
 
+from wedsync_analytics import settings
 from wedsync_analytics.analyses import sample_data
 from wedsync_analytics.config import resolve_dsn
 from wedsync_analytics.generate.performance import METRIC_TYPES
 from wedsync_analytics.migrations import apply_migrations
 
 AS_OF = datetime(2025, 6, 14, 12, 0, tzinfo=UTC)
-ROWS = int(os.environ.get("WSA_BENCH_ROWS", "10000000"))
+ROWS = settings.bench_rows()
 DATABASE = "wsa_bench"
 METRICS = list(METRIC_TYPES)  # the performance_metric_type enum's labels
 SERVICES = [f"service-{i:03d}" for i in range(56)]  # 8 x 56 x 24 = 10,752 groups

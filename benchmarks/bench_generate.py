@@ -8,7 +8,6 @@ of a subprocess streaming N and 10 N rows.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -21,13 +20,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from wedsync_analytics import settings
 from wedsync_analytics.generate import build_scenario
 from wedsync_analytics.generate.tables import table
 from wedsync_analytics.generate.world import World
 from wedsync_analytics.load import copy_table, qualified, to_csv
 
 GEN_ROWS = 1_000_000
-COPY_ROWS = int(os.environ.get("WSA_BENCH_COPY_ROWS", "300000"))
+COPY_ROWS = settings.bench_copy_rows()
 CHUNK = 50_000
 
 
