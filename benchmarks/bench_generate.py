@@ -1,13 +1,16 @@
 """Generator benchmarks (run by `make bench`, never by `make test`).
 
-Prints: rows/s generating performance_metrics; server-side `COPY ... FROM '<file>'` rows/s
-against generator + COPY FROM STDIN end to end on the same rows in the same run; peak RSS
-of a subprocess streaming N and 10 N rows.
+Prints: rows/s generating performance_metrics; generation of a whole scenario to Parquet
+(`generate --out`) with 1 and 2 worker processes (`WSA_BENCH_SCALE` / `WSA_BENCH_DAYS`,
+default season); server-side `COPY ... FROM '<file>'` rows/s against generator + COPY FROM
+STDIN end to end on the same rows in the same run; peak RSS of a subprocess streaming N and
+10 N rows.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -21,7 +24,7 @@ import pytest
 from psycopg import sql
 
 from wedsync_analytics import settings
-from wedsync_analytics.generate import build_scenario
+from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.tables import table
 from wedsync_analytics.generate.world import World
 from wedsync_analytics.load import copy_table, qualified, to_csv
@@ -48,6 +51,21 @@ def test_generation_rate_performance_metrics(benchmark, season: World) -> None: 
     rate = GEN_ROWS / benchmark.stats.stats.median
     print(f"\n[generate] performance_metrics: {rate:,.0f} rows/s (median of 5 x {GEN_ROWS:,})")
     assert rate > 1_000_000
+
+
+def test_generation_to_parquet_by_workers(tmp_path: Path) -> None:
+    """Wall time of a whole scenario to Parquet, N parts on N processes (World setup included)."""
+    scenario = build_scenario(settings.bench_scale(), seed=1, days=settings.bench_days())
+    rates = {}
+    for workers in (1, 2):
+        started = time.perf_counter()
+        rows = write_parquet(scenario, tmp_path / f"w{workers}", parts=workers, workers=workers)
+        rates[workers] = sum(rows.values()) / (time.perf_counter() - started)
+    print(
+        f"\n[generate --out] scale {scenario.scale}, {scenario.days} days, "
+        f"{sum(rows.values()):,} rows, {os.cpu_count()} cores: 1 worker {rates[1]:,.0f} rows/s; "
+        f"2 workers {rates[2]:,.0f} rows/s (x{rates[2] / rates[1]:.2f})"
+    )
 
 
 def _limited(name: str, rows: int):  # type: ignore[no-untyped-def]
@@ -99,7 +117,7 @@ def test_end_to_end_vs_server_copy(db_dsn: str, season: World) -> None:
 
 _CHILD = """
 import json, resource, sys
-from wedsync_analytics.generate import build_scenario
+from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.tables import table, chunks
 from wedsync_analytics.generate.world import World
 from wedsync_analytics.load import _prefetch

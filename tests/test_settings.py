@@ -42,6 +42,7 @@ def test_every_variable_is_in_the_readme() -> None:
         ("WSA_BENCH_ROWS", "-5", settings.bench_rows),
         ("WSA_BENCH_COPY_ROWS", "1e6", settings.bench_copy_rows),
         ("WSA_BENCH_DAYS", "0", settings.bench_days),
+        ("WSA_BENCH_SCALE", "huge", settings.bench_scale),
     ],
 )
 def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, name, value, read) -> None:  # type: ignore[no-untyped-def]

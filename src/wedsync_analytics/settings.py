@@ -94,7 +94,12 @@ def bench_copy_rows() -> int:
 
 
 def bench_scale() -> str:
-    return BENCH_SCALE.raw() or str(BENCH_SCALE.default)
+    from wedsync_analytics.generate.scenario import PRESETS
+
+    text = BENCH_SCALE.raw() or str(BENCH_SCALE.default)
+    if text not in PRESETS:
+        raise UserError(f"WSA_BENCH_SCALE={text!r} is not a scale: use one of {', '.join(PRESETS)}")
+    return text
 
 
 def bench_days() -> int | None:
