@@ -181,9 +181,9 @@ def load_scenario(
     return _load(dsn, scenario, source, replace=replace, progress=progress)
 
 
-def open_data(directory: Path) -> GeneratedData:
+def open_data(directory: str | Path) -> GeneratedData:
     """What `generate --out directory` wrote, checked whole (every part, file and checksum)."""
-    return parts.open_data(directory, [t.name for t in TABLES])
+    return parts.open_data(Path(directory), [t.name for t in TABLES])
 
 
 def load_data(
