@@ -193,3 +193,17 @@ def test_cli_part_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         code, out_text, _ = _run(capsys, *base, "--out", str(out), "--part", str(i), "--parts", "2")
         assert code == 0 and f"part {i} of 2" in out_text
     assert open_data(out).scenario.days == 1
+
+
+def test_parts_with_no_rows_keep_the_columns(tmp_path: Path) -> None:
+    """More parts than a small table has rows: empty files with the table's schema."""
+    s = build_scenario("tiny", seed=5, days=1, suppliers=1, couples=1)
+    write_parquet(s, tmp_path, chunk_rows=50, parts=9, workers=1)
+    data = open_data(tmp_path)
+    empty = 0
+    for name, n in plan(s).items():
+        pieces = [pl.read_parquet(f) for f in data.files(name)]
+        empty += sum(p.height == 0 for p in pieces)
+        assert len({tuple(p.schema.items()) for p in pieces}) == 1, name
+        assert sum(p.height for p in pieces) == n
+    assert empty > 0

@@ -68,7 +68,8 @@ def _write_table(
             done += df.height
             report(t.name, done, b - a)
         if writer is None:  # no rows in this part: a file with the table's columns
-            pq.write_table(t.build(w, a, a, total).to_arrow(), path, compression="zstd")
+            schema = t.build(w, 0, min(1, total), total).head(0)
+            pq.write_table(schema.to_arrow(), path, compression="zstd")
     finally:
         if writer is not None:
             writer.close()
