@@ -9,6 +9,7 @@ import pytest
 from psycopg import sql
 
 from conftest import create_database, drop_database
+from tests.cli_support import run_cli
 from wedsync_analytics.cli.main import run
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export.manifest import server_checksum
@@ -107,3 +108,19 @@ def test_cli_load(db_dsn: str, data_dir: Path, capsys: pytest.CaptureFixture[str
         run(args)
     err = capsys.readouterr().err.strip()
     assert exc.value.code == 2 and "already loaded" in err and len(err.splitlines()) == 1
+
+
+def test_cli_generate_on_workers_then_load(db_dsn: str, tmp_path: Path) -> None:
+    """As a user runs it: `generate --out` on 2 processes, then `load --data`."""
+    out = tmp_path / "gen"
+    done = run_cli(
+        "generate", "--scale", "tiny", "--seed", "2", "--days", "2", "--out", str(out),
+        "--workers", "2", "--parts", "3",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "3 parts, 2 processes" in done.stdout
+    done = run_cli("load", "--data", str(out), "--dsn", db_dsn)
+    assert done.returncode == 0, done.stderr
+    with psycopg.connect(db_dsn) as conn:
+        row = conn.execute("SELECT scenario->>'seed', status FROM generation_runs").fetchone()
+    assert row == ("2", "completed")
