@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -130,17 +131,22 @@ def write_part(
 def _prepare_whole(out: Path) -> None:
     """Refuse a folder holding anything `generate --out` did not write; drop our leftovers."""
     _mkdir(out)
-    leftovers = []
     for entry in sorted(out.iterdir()):
-        if entry.name.startswith(PARTIAL_PREFIX) and entry.is_dir():
-            leftovers.append(entry)
-        elif not is_our_part(entry):
+        if not (entry.name.startswith(PARTIAL_PREFIX) and entry.is_dir()) and not is_our_part(
+            entry
+        ):
             raise UserError(
                 f"{entry}: not written by `generate --out`; nothing done; "
                 "--out takes an empty folder or one that generate wrote"
             )
-    for entry in leftovers:
-        shutil.rmtree(entry)
+    _remove_partials(out)
+
+
+def _remove_partials(out: Path) -> None:
+    """Remove the part folders being written (a whole generation owns `out`)."""
+    for entry in out.iterdir():
+        if entry.name.startswith(PARTIAL_PREFIX) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 _QUEUE: Any = None  # a worker process's progress queue
@@ -149,6 +155,7 @@ _QUEUE: Any = None  # a worker process's progress queue
 def _init_worker(queue: Any) -> None:
     global _QUEUE
     _QUEUE = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # on Ctrl-C the parent stops the workers
 
 
 def _run_part(
@@ -204,7 +211,12 @@ def write_parts(
             for name, t in m.tables.items():
                 rows[name] += t.rows
     else:
-        for part_rows in _run_pool(scenario, out, parts, min(workers, parts), chunk_rows, tally):
+        try:
+            done = _run_pool(scenario, out, parts, min(workers, parts), chunk_rows, tally)
+        except BaseException:
+            _remove_partials(out)  # of the workers stopped mid-part
+            raise
+        for part_rows in done:
             for name, n in part_rows.items():
                 rows[name] += n
     keep = {part_name(i, parts) for i in range(parts)}
@@ -244,6 +256,9 @@ def _run_pool(
                 for future in finished:
                     future.result()  # a part's error stops the run
         except BaseException:
+            # a part failed, or Ctrl-C: stop the other parts now rather than let them finish
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
             pool.shutdown(cancel_futures=True)
             raise
         drain()
