@@ -96,6 +96,8 @@ def generate(
                 scenario, out, chunk_rows, progress, parts=n_parts, workers=n_workers
             )
             note = f"; {n_parts} parts, {min(n_parts, n_workers)} processes"
+            if min(n_parts, n_workers) > 1:
+                seconds.clear()  # tables overlap across processes: only the total's time
         else:
             from wedsync_analytics.config import resolve_dsn
             from wedsync_analytics.load import load_scenario

@@ -82,8 +82,10 @@ def rows_table(
     for name, n in counts.items():
         if seconds is None:
             out.add_row(name, f"{n:,}")
+        elif name not in seconds:  # parts written in parallel: no time of its own
+            out.add_row(name, f"{n:,}", "", "")
         else:
-            s = seconds.get(name, 0.0)
+            s = seconds[name]
             out.add_row(name, f"{n:,}", f"{s:.2f}", f"{n / s:,.0f}" if s > 0 else "")
     total = sum(counts.values())
     if seconds is None:
