@@ -54,17 +54,24 @@ def test_generation_rate_performance_metrics(benchmark, season: World) -> None: 
 
 
 def test_generation_to_parquet_by_workers(tmp_path: Path) -> None:
-    """Wall time of a whole scenario to Parquet, N parts on N processes (World setup included)."""
+    """Wall time of a whole scenario to Parquet, N parts on N processes (World setup included).
+
+    1 and 2 workers alternate, twice (a shared machine's load varies); the best run of each.
+    """
     scenario = build_scenario(settings.bench_scale(), seed=1, days=settings.bench_days())
-    rates = {}
-    for workers in (1, 2):
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    total = 0
+    for workers in (1, 2, 2, 1):
         started = time.perf_counter()
         rows = write_parquet(scenario, tmp_path / f"w{workers}", parts=workers, workers=workers)
-        rates[workers] = sum(rows.values()) / (time.perf_counter() - started)
+        total = sum(rows.values())
+        rates[workers].append(total / (time.perf_counter() - started))
+    best = {n: max(r) for n, r in rates.items()}
     print(
-        f"\n[generate --out] scale {scenario.scale}, {scenario.days} days, "
-        f"{sum(rows.values()):,} rows, {os.cpu_count()} cores: 1 worker {rates[1]:,.0f} rows/s; "
-        f"2 workers {rates[2]:,.0f} rows/s (x{rates[2] / rates[1]:.2f})"
+        f"\n[generate --out] scale {scenario.scale}, {scenario.days} days, {total:,} rows, "
+        f"{os.cpu_count()} cores: 1 worker {best[1]:,.0f} rows/s; 2 workers {best[2]:,.0f} "
+        f"rows/s (x{best[2] / best[1]:.2f}); runs "
+        f"{ {n: [round(x) for x in r] for n, r in rates.items()} }"
     )
 
 
