@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -105,8 +106,9 @@ def write_part(
             f"{final}: exists and was not written by `generate --out`; nothing done; "
             "move it away or choose another --out"
         )
-    tmp = out / f"{PARTIAL_PREFIX}{final.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)  # ours: a killed run of the same pid
+    writer = f"{socket.gethostname()}-{os.getpid()}"  # tasks on several hosts share `out`
+    tmp = out / f"{PARTIAL_PREFIX}{final.name}-{writer}"
+    shutil.rmtree(tmp, ignore_errors=True)  # ours: a killed run of the same host and pid
     tmp.mkdir()
     report = progress or (lambda name, done, total: None)
     try:
@@ -116,7 +118,7 @@ def write_part(
             manifest.tables[t.name] = _write_table(w, t, tmp, part, parts, chunk_rows, report)
         manifest.write(tmp)
         if final.exists():
-            old = out / f"{PARTIAL_PREFIX}old-{final.name}-{os.getpid()}"
+            old = out / f"{PARTIAL_PREFIX}old-{final.name}-{writer}"
             final.rename(old)
             tmp.rename(final)
             shutil.rmtree(old)

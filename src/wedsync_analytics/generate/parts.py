@@ -24,7 +24,7 @@ FORMAT = "wedsync-generate/1"
 MANIFEST_NAME = "manifest.json"
 MAX_PARTS = 99_999
 PART_RE = re.compile(r"part-(\d{5})-of-(\d{5})")
-PARTIAL_PREFIX = ".partial-"  # a part being written: `.partial-part-00001-of-00004-<pid>`
+PARTIAL_PREFIX = ".partial-"  # a part being written: `.partial-part-00001-of-00004-<host>-<pid>`
 
 
 def part_name(part: int, parts: int) -> str:
