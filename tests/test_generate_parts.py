@@ -120,6 +120,16 @@ def _break_other_scenario(d: Path) -> None:
     path.write_text(json.dumps(data))
 
 
+def _break_row_count(d: Path) -> None:
+    path = d / part_name(1, 3) / "manifest.json"
+    data = json.loads(path.read_text())
+    for name in ("auth.users", "organizations"):  # counts edited consistently: ranges still tile
+        t = data["tables"][name]
+        t["rows"] += 1
+        t["table_rows"] += 1
+    path.write_text(json.dumps(data))
+
+
 def _break_mixed_generations(d: Path) -> None:
     shutil.copytree(d / part_name(0, 3), d / part_name(0, 1))
 
@@ -136,6 +146,7 @@ DAMAGE = {
     _break_missing_file: "incidents.parquet: missing",
     _break_manifest: "manifest.json: unreadable manifest",
     _break_other_scenario: "does not match its fingerprint",
+    _break_row_count: "its manifest says",
     _break_mixed_generations: "parts of different generations (of 1 and 3 parts)",
     _break_leftover: "interrupted generate",
 }

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate.scenario import Scenario, validate
 
@@ -252,6 +254,11 @@ def _check_part(
             raise UserError(
                 f"{path}: content differs from its manifest (corrupt or changed); "
                 f"nothing loaded; generate part {i} again"
+            )
+        if pq.read_metadata(path).num_rows != t.rows:
+            raise UserError(
+                f"{path}: holds {pq.read_metadata(path).num_rows} rows, its manifest says "
+                f"{t.rows}; nothing loaded; generate part {i} again"
             )
 
 
