@@ -7,9 +7,10 @@ Setup, untimed: the scenario is generated to Parquet (2 parts), and the same row
 written as one CSV file per table. Timed, in the same run on the same server, twice in
 alternating order, each into a fresh migrated database: the server's `COPY table FROM
 '<file>'` of every table (one statement per table), and `load_data` (read Parquet, CSV in a
-thread, COPY FROM STDIN, one transaction per chunk); the best of each is compared. Both sessions set `wedsync.bulk_load` and `synchronous_commit = off`;
-both tables keep their indexes, foreign keys and triggers. Ratios compare COPY time only
-(the load's final ANALYZE is reported apart).
+thread, COPY FROM STDIN, one transaction per chunk); the best of each is compared. Both
+sessions set `wedsync.bulk_load` and `synchronous_commit = off`; the tables keep their
+indexes, foreign keys and triggers. Ratios compare COPY time only (the load's final ANALYZE
+is reported apart).
 """
 
 from __future__ import annotations
