@@ -21,6 +21,7 @@ from psycopg import sql
 
 from wedsync_analytics.migrations import apply_migrations
 from wedsync_analytics.server import EmbeddedServer, free_port
+from wedsync_analytics.settings import dsn as settings_dsn
 
 TEMPLATE = "wsa_test_template"
 
@@ -40,7 +41,7 @@ def _with_database(dsn: str, database: str) -> str:
 @pytest.fixture(scope="session")
 def pg_admin_dsn() -> Iterator[str]:
     """URL of a maintenance database on the session's server."""
-    external = os.environ.get("WEDSYNC_DSN")
+    external = settings_dsn()
     if external:
         yield external
         return

@@ -9,7 +9,6 @@ embedded throwaway server, or WEDSYNC_DSN), the same server every benchmark of o
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -18,14 +17,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from wedsync_analytics import settings
 from wedsync_analytics.demo import scenario_end
 from wedsync_analytics.generate import build_scenario
 from wedsync_analytics.generate.scenario import PRESETS, Scenario
 from wedsync_analytics.load import load_scenario
 from wedsync_analytics.migrations import apply_migrations
 
-ROWS = int(os.environ.get("WSA_BENCH_ROWS", "10000000"))
-DAYS = int(os.environ.get("WSA_BENCH_DAYS", "180"))
+ROWS = settings.bench_rows()
+DAYS = settings.bench_days() or 180
 SEASON_ROWS = 10_500_000  # the season preset: 180 days, 700 suppliers, 1600 couples
 DATABASE = "wsa_bench"
 SERVER_SETTINGS = ("fsync", "synchronous_commit", "shared_buffers", "work_mem", "max_wal_size")
@@ -89,7 +89,7 @@ def bench_db(pg_admin_dsn: str) -> Iterator[tuple[str, Scenario]]:
         started = time.perf_counter()
         summary = load_scenario(dsn, scenario, replace=True)
         print(
-            f"\n[bench data] {summary.total_rows:,} rows ({scenario.days} days, "
+            f"\n[bench data] {sum(summary.rows.values()):,} rows ({scenario.days} days, "
             f"{scenario.suppliers} suppliers, {scenario.couples} couples) generated and loaded "
             f"in {time.perf_counter() - started:.0f}s"
         )

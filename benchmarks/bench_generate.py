@@ -1,8 +1,10 @@
 """Generator benchmarks (run by `make bench`, never by `make test`).
 
-Prints: rows/s generating performance_metrics; server-side `COPY ... FROM '<file>'` rows/s
-against generator + COPY FROM STDIN end to end on the same rows in the same run; peak RSS
-of a subprocess streaming N and 10 N rows.
+Prints: rows/s generating performance_metrics; generation of a whole scenario to Parquet
+(`generate --out`) with 1 and 2 worker processes (`WSA_BENCH_SCALE` / `WSA_BENCH_DAYS`,
+default season); server-side `COPY ... FROM '<file>'` rows/s against generator + COPY FROM
+STDIN end to end on the same rows in the same run; peak RSS of a subprocess streaming N and
+10 N rows.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from wedsync_analytics.generate import build_scenario
+from wedsync_analytics import settings
+from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.tables import table
 from wedsync_analytics.generate.world import World
 from wedsync_analytics.load import copy_table, qualified, to_csv
 
 GEN_ROWS = 1_000_000
-COPY_ROWS = int(os.environ.get("WSA_BENCH_COPY_ROWS", "300000"))
+COPY_ROWS = settings.bench_copy_rows()
 CHUNK = 50_000
 
 
@@ -48,6 +51,28 @@ def test_generation_rate_performance_metrics(benchmark, season: World) -> None: 
     rate = GEN_ROWS / benchmark.stats.stats.median
     print(f"\n[generate] performance_metrics: {rate:,.0f} rows/s (median of 5 x {GEN_ROWS:,})")
     assert rate > 1_000_000
+
+
+def test_generation_to_parquet_by_workers(tmp_path: Path) -> None:
+    """Wall time of a whole scenario to Parquet, N parts on N processes (World setup included).
+
+    1 and 2 workers alternate, twice (a shared machine's load varies); the best run of each.
+    """
+    scenario = build_scenario(settings.bench_scale(), seed=1, days=settings.bench_days())
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    total = 0
+    for workers in (1, 2, 2, 1):
+        started = time.perf_counter()
+        rows = write_parquet(scenario, tmp_path / f"w{workers}", parts=workers, workers=workers)
+        total = sum(rows.values())
+        rates[workers].append(total / (time.perf_counter() - started))
+    best = {n: max(r) for n, r in rates.items()}
+    print(
+        f"\n[generate --out] scale {scenario.scale}, {scenario.days} days, {total:,} rows, "
+        f"{os.cpu_count()} cores: 1 worker {best[1]:,.0f} rows/s; 2 workers {best[2]:,.0f} "
+        f"rows/s (x{best[2] / best[1]:.2f}); runs "
+        f"{ {n: [round(x) for x in r] for n, r in rates.items()} }"
+    )
 
 
 def _limited(name: str, rows: int):  # type: ignore[no-untyped-def]
@@ -99,7 +124,7 @@ def test_end_to_end_vs_server_copy(db_dsn: str, season: World) -> None:
 
 _CHILD = """
 import json, resource, sys
-from wedsync_analytics.generate import build_scenario
+from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.tables import table, chunks
 from wedsync_analytics.generate.world import World
 from wedsync_analytics.load import _prefetch

@@ -142,16 +142,16 @@ def test_interrupted_load_leaves_whole_chunks(
     calls = {"n": 0}
     original = load.copy_table
 
-    def flaky(conn, w, t, chunk_rows, progress=None):  # type: ignore[no-untyped-def]
+    def flaky(conn, t, frames, total, progress=None):  # type: ignore[no-untyped-def]
         if t.name == "performance_metrics":
 
             def stop(name: str, done: int, total: int) -> None:
-                if done >= 2 * chunk_rows:
+                if done >= 2 * 500:
                     raise KeyboardInterrupt
 
-            return original(conn, w, t, chunk_rows, stop)
+            return original(conn, t, frames, total, stop)
         calls["n"] += 1
-        return original(conn, w, t, chunk_rows, progress)
+        return original(conn, t, frames, total, progress)
 
     monkeypatch.setattr(load, "copy_table", flaky)
     with pytest.raises(KeyboardInterrupt):

@@ -193,7 +193,8 @@ def test_parquet_output_has_table_shapes(tmp_path) -> None:  # type: ignore[no-u
     s = build_scenario("tiny", seed=2)
     rows = write_parquet(s, tmp_path, chunk_rows=700)
     assert rows == plan(s)
-    df = pl.read_parquet(tmp_path / "performance_metrics.parquet")
+    part = tmp_path / "part-00000-of-00001"
+    df = pl.read_parquet(part / "performance_metrics.parquet")
     assert df.height == rows["performance_metrics"]
     assert df.schema["timestamp"] == pl.Datetime("us", "UTC")
     assert df.equals(
@@ -201,7 +202,7 @@ def test_parquet_output_has_table_shapes(tmp_path) -> None:  # type: ignore[no-u
             pl.col(c).cast(df.schema[c]) for c in df.columns
         )
     )
-    assert (tmp_path / "auth.users.parquet").exists()
+    assert (part / "auth.users.parquet").exists()
 
 
 def test_smallest_scenario_generates_every_table() -> None:

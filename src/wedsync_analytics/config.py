@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import psycopg
 
+from wedsync_analytics import settings
 from wedsync_analytics.errors import UserError
 
 
@@ -15,7 +14,7 @@ def resolve_dsn(dsn: str | None = None, *, start: bool = True, database: str | N
     `database` picks (and creates) another database on the embedded server; it does not
     apply to an explicit DSN.
     """
-    chosen = dsn or os.environ.get("WEDSYNC_DSN")
+    chosen = dsn or settings.dsn()
     if chosen:
         return chosen
     from wedsync_analytics.server import EmbeddedServer

@@ -1,4 +1,7 @@
-"""COPY loader: streams generated chunks into PostgreSQL, one transaction per chunk.
+"""COPY loader: streams chunks into PostgreSQL, one transaction per chunk.
+
+The chunks come from the generator (`load_scenario`) or from the Parquet parts that
+`generate --out` wrote (`load_data`); both go through the same checks, COPY and run record.
 
 A load refuses to start when any generated table already has rows (saying whether the same
 scenario was loaded before) unless `replace=True`, which truncates every generated table first.
@@ -15,19 +18,24 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 import psycopg
+import pyarrow.parquet as pq
 from psycopg import sql
 
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.generate import parts
 from wedsync_analytics.generate.memory import bounded_malloc
+from wedsync_analytics.generate.parts import GeneratedData
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, TableDef, chunks
 from wedsync_analytics.generate.world import World
 
 Progress = Callable[[str, int, int], None]
+Source = Callable[[TableDef], tuple[int, Iterator[pl.DataFrame]]]  # a table's rows and chunks
 DEFAULT_CHUNK_ROWS = 50_000
 LOAD_LOCK_KEY = 725_925_902  # advisory lock: one load at a time per database
 
@@ -37,16 +45,9 @@ class LoadSummary:
     """What a load did: rows and seconds per table."""
 
     run_id: int
+    scenario: Scenario
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def total_rows(self) -> int:
-        return sum(self.rows.values())
-
-    @property
-    def total_seconds(self) -> float:
-        return sum(self.seconds.values())
 
 
 def qualified(t: TableDef) -> sql.Composed:
@@ -61,15 +62,6 @@ def to_csv(df: pl.DataFrame) -> memoryview:
     buf = io.BytesIO()
     df.write_csv(buf, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f+00")
     return buf.getbuffer()
-
-
-def copy_frame(conn: psycopg.Connection, t: TableDef, df: pl.DataFrame) -> None:
-    """COPY one chunk (caller owns the transaction)."""
-    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in df.columns)
-    )
-    with conn.cursor() as cur, cur.copy(stmt) as cp:
-        cp.write(to_csv(df))
 
 
 def _non_empty(conn: psycopg.Connection) -> list[str]:
@@ -149,17 +141,16 @@ def _prefetch(source: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, me
 
 def copy_table(
     conn: psycopg.Connection,
-    w: World,
     t: TableDef,
-    chunk_rows: int,
+    frames: Iterator[pl.DataFrame],
+    total: int,
     progress: Progress | None = None,
 ) -> int:
-    """Load every chunk of `t`, each in its own transaction; return rows loaded."""
-    total = t.count(w)
+    """COPY every chunk of `frames` into `t`, each in its own transaction; rows loaded."""
     done = 0
     if progress:
         progress(t.name, 0, total)
-    for df, data in _prefetch(chunks(w, t, chunk_rows, total)):
+    for df, data in _prefetch(frames):
         stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
             qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in df.columns)
         )
@@ -182,6 +173,58 @@ def load_scenario(
     """Generate `scenario` and COPY it into the (migrated) database at `dsn`."""
     bounded_malloc()
     w = World(scenario)
+
+    def source(t: TableDef) -> tuple[int, Iterator[pl.DataFrame]]:
+        total = t.count(w)
+        return total, chunks(w, t, chunk_rows, total)
+
+    return _load(dsn, scenario, source, replace=replace, progress=progress)
+
+
+def open_data(directory: str | Path) -> GeneratedData:
+    """What `generate --out directory` wrote, checked whole (every part, file and checksum)."""
+    return parts.open_data(Path(directory), [t.name for t in TABLES])
+
+
+def load_data(
+    dsn: str,
+    data: GeneratedData,
+    *,
+    replace: bool = False,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> LoadSummary:
+    """COPY generated data (see `open_data`) into the (migrated) database at `dsn`.
+
+    The rows, run record and checks are those of `load_scenario` for the same scenario.
+    """
+    bounded_malloc()
+
+    def source(t: TableDef) -> tuple[int, Iterator[pl.DataFrame]]:
+        return data.table_rows(t.name), _file_frames(data.files(t.name), chunk_rows)
+
+    return _load(dsn, data.scenario, source, replace=replace, progress=progress)
+
+
+def _file_frames(paths: list[Path], chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """The rows of Parquet files in order, in chunks of at most `chunk_rows`."""
+    for path in paths:
+        with pq.ParquetFile(path) as pf:
+            for batch in pf.iter_batches(batch_size=chunk_rows):
+                frame = pl.from_arrow(batch)
+                assert isinstance(frame, pl.DataFrame)
+                yield frame
+
+
+def _load(
+    dsn: str,
+    scenario: Scenario,
+    source: Source,
+    *,
+    replace: bool,
+    progress: Progress | None,
+) -> LoadSummary:
+    """The load both paths share: checks, run record, COPY of every table, bookkeeping."""
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)
         _lock_out_other_loads(conn)
@@ -198,15 +241,17 @@ def load_scenario(
             (scenario.fingerprint, scenario.to_json()),
         ).fetchone()
         assert row is not None
-        summary = LoadSummary(run_id=int(row[0]))
+        summary = LoadSummary(run_id=int(row[0]), scenario=scenario)
         status = "failed"
         try:
             for t in TABLES:
                 started = time.perf_counter()
-                summary.rows[t.name] = copy_table(conn, w, t, chunk_rows, progress)
+                total, frames = source(t)
+                summary.rows[t.name] = copy_table(conn, t, frames, total, progress)
                 summary.seconds[t.name] = time.perf_counter() - started
             conn.execute(
-                "SELECT setval('public.incident_number_seq', %s)", (max(1, w.incidents.count),)
+                "SELECT setval('public.incident_number_seq', %s)",
+                (max(1, summary.rows["incidents"]),),
             )
             status = "completed"
         except KeyboardInterrupt:

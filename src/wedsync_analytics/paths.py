@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
+
+from wedsync_analytics import settings
 
 
 @cache
@@ -25,15 +26,5 @@ def sql_text(name: str) -> str:
 
 
 def wedsync_home() -> Path:
-    """Home of the embedded server: `$WEDSYNC_HOME`, else a per-user data directory.
-
-    As root the server must run as an unprivileged user, who cannot enter `/root`,
-    so root's default is `/var/lib/wedsync-analytics`.
-    """
-    env = os.environ.get("WEDSYNC_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        return Path("/var/lib/wedsync-analytics")
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "wedsync-analytics"
+    """Home of the embedded server (see `settings.home`)."""
+    return settings.home()

@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from wedsync_analytics import settings
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.paths import wedsync_home
 
 SERVICE_USER = "wedsync_pg"
-DEFAULT_PORT = 54329
 DATABASE = "wedsync"
 SUPERUSER = "postgres"
 
@@ -83,10 +83,7 @@ class EmbeddedServer:
     @classmethod
     def default(cls) -> EmbeddedServer:
         """The server the CLI uses when no DSN is given."""
-        port_text = os.environ.get("WEDSYNC_PG_PORT", str(DEFAULT_PORT))
-        if not port_text.isdigit():
-            raise UserError(f"WEDSYNC_PG_PORT={port_text!r} is not a port number")
-        return cls(home=wedsync_home(), port=int(port_text))
+        return cls(home=wedsync_home(), port=settings.pg_port())
 
     @property
     def data_dir(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from wedsync_analytics import settings
 from wedsync_analytics.cli.options import DsnOption
 from wedsync_analytics.config import connect, redact
 from wedsync_analytics.server import EmbeddedServer
@@ -30,6 +31,7 @@ def stop() -> None:
 @db_app.command("status")
 def status(dsn: DsnOption = None) -> None:
     """Say whether the server runs (the embedded one, or the one at --dsn); exit 1 if not."""
+    dsn = dsn or settings.dsn()
     if dsn:
         with connect(dsn) as conn:
             version = conn.execute("SHOW server_version").fetchone()
@@ -46,6 +48,7 @@ def status(dsn: DsnOption = None) -> None:
 @db_app.command("url")
 def url(dsn: DsnOption = None) -> None:
     """Print the URL every command uses: --dsn / WEDSYNC_DSN, else the embedded server's."""
+    dsn = dsn or settings.dsn()
     typer.echo(redact(dsn) if dsn else EmbeddedServer.default().url())
 
 

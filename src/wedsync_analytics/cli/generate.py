@@ -2,68 +2,40 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
 from wedsync_analytics.cli.options import DsnOption
+from wedsync_analytics.cli.progress import rows_table, table_bars
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import PRESETS, build_scenario, plan
-from wedsync_analytics.generate.scenario import Scenario
+from wedsync_analytics.generate.parts import check_part_args
 
 
-class RateColumn(ProgressColumn):
-    """Rows per second of a task."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
-
-
-def rows_table(
-    scenario: Scenario, counts: dict[str, int], seconds: dict[str, float] | None
-) -> Table:
-    title = (
-        f"scale {scenario.scale}, seed {scenario.seed}, market {scenario.market}, "
-        f"{scenario.start} + {scenario.days} days, {scenario.suppliers} suppliers, "
-        f"{scenario.couples} couples"
-    )
-    out = Table(title=title)
-    out.add_column("table")
-    out.add_column("rows", justify="right")
-    if seconds is not None:
-        out.add_column("seconds", justify="right")
-        out.add_column("rows/s", justify="right")
-    for name, n in counts.items():
-        if seconds is None:
-            out.add_row(name, f"{n:,}")
-        else:
-            s = seconds.get(name, 0.0)
-            out.add_row(name, f"{n:,}", f"{s:.2f}", f"{n / s:,.0f}" if s > 0 else "")
-    total = sum(counts.values())
-    if seconds is None:
-        out.add_row("total", f"{total:,}", style="bold")
-    else:
-        s = sum(seconds.values())
-        out.add_row(
-            "total", f"{total:,}", f"{s:.2f}", f"{total / s:,.0f}" if s else "", style="bold"
+def _parts_and_workers(
+    out: Path | None, part: int | None, parts: int | None, workers: int | None
+) -> tuple[int, int]:
+    """The number of parts and of worker processes; UserError on a bad combination."""
+    if out is None and (part, parts, workers) != (None, None, None):
+        raise UserError(
+            "--part, --parts and --workers apply to --out (Parquet); "
+            "the streaming load into the database runs in one process"
         )
-    return out
+    if part is not None and parts is None:
+        raise UserError("--part I needs --parts N (parts are numbered 0 to N-1)")
+    if part is not None and workers is not None:
+        raise UserError("--part I writes one part in this process; --workers is for all parts")
+    if workers is not None and workers < 1:
+        raise UserError(f"invalid --workers {workers}: use a positive number")
+    chosen_workers = workers or os.cpu_count() or 1
+    chosen_parts = chosen_workers if parts is None else parts
+    check_part_args(part, chosen_parts)
+    return chosen_parts, chosen_workers
 
 
 def generate(
@@ -74,7 +46,22 @@ def generate(
     days: Annotated[
         int | None, typer.Option(help="Number of days (default: the preset's).")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Write Parquet files here, no database.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write Parquet part folders here (read by `load --data`), no database."),
+    ] = None,
+    part: Annotated[
+        int | None,
+        typer.Option(help="With --out and --parts: write only part I (0-based), in this process."),
+    ] = None,
+    parts: Annotated[
+        int | None,
+        typer.Option(help="With --out: split every table into N row ranges (default: --workers)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="With --out: local processes writing the parts (default: cores)."),
+    ] = None,
     dsn: DsnOption = None,
     replace: Annotated[
         bool, typer.Option(help="Truncate generated tables before loading.")
@@ -87,35 +74,30 @@ def generate(
     """Generate a deterministic wedding-season scenario and load it (or write Parquet)."""
     if chunk_rows < 1:
         raise UserError(f"invalid --chunk-rows {chunk_rows}: use a positive number")
+    n_parts, n_workers = _parts_and_workers(out, part, parts, workers)
     scenario = build_scenario(scale, seed=seed, market=market, start=start, days=days)
     console = Console()
-    counts = plan(scenario)
     if dry_run:
-        console.print(rows_table(scenario, counts, None))
+        console.print(rows_table(scenario, plan(scenario), None))
         return
-    seconds: dict[str, float] = {}
-    started: dict[str, float] = {}
-    columns = (
-        TextColumn("{task.description:<26}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        tasks: dict[str, TaskID] = {}
+    note = ""
+    began = time.perf_counter()
+    with table_bars(console) as (progress, seconds):
+        if out is not None and part is not None:
+            from wedsync_analytics.generate.output import write_part
 
-        def progress(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=max(total, 1))
-                started[name] = time.perf_counter()
-            bar.update(tasks[name], completed=done if total else 1)
-            seconds[name] = time.perf_counter() - started[name]
-
-        if out is not None:
+            manifest = write_part(scenario, out, part, n_parts, chunk_rows, progress)
+            rows = {name: t.rows for name, t in manifest.tables.items()}
+            note = f"; part {part} of {n_parts}"
+        elif out is not None:
             from wedsync_analytics.generate import write_parquet
 
-            rows = write_parquet(scenario, out, chunk_rows, progress)
+            rows = write_parquet(
+                scenario, out, chunk_rows, progress, parts=n_parts, workers=n_workers
+            )
+            note = f"; {n_parts} parts, {min(n_parts, n_workers)} processes"
+            if min(n_parts, n_workers) > 1:
+                seconds.clear()  # tables overlap across processes: only the total's time
         else:
             from wedsync_analytics.config import resolve_dsn
             from wedsync_analytics.load import load_scenario
@@ -128,9 +110,10 @@ def generate(
                 progress=progress,
             )
             rows = summary.rows
-    console.print(rows_table(scenario, rows, seconds))
+    wall = time.perf_counter() - began
+    console.print(rows_table(scenario, rows, seconds, note, wall))
     if out is not None:
-        console.print(f"wrote {len(rows)} Parquet files to {out}")
+        console.print(f"wrote {len(rows)} tables to {out}{note}")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import psycopg
@@ -12,11 +11,12 @@ import typer
 # Typer 0.29 vendors Click as `typer._click`; its usage errors are not re-exported.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
+from wedsync_analytics import settings
 from wedsync_analytics.config import first_line
 from wedsync_analytics.engines import ENGINES
 from wedsync_analytics.errors import UserError
 
-COMMAND_MODULES = ("db", "migrate", "demo", "export", "validate", "generate")
+COMMAND_MODULES = ("db", "migrate", "demo", "export", "validate", "generate", "load")
 
 app = typer.Typer(
     name="wedsync-analytics",
@@ -47,6 +47,7 @@ def _from_engine(exc: BaseException) -> bool:
 def run(argv: list[str] | None = None) -> None:
     """Run the CLI; every error prints one line and exits non-zero, never a traceback."""
     try:
+        debug = settings.debug()  # a bad value is reported like any other bad input
         code = app(args=argv, prog_name="wedsync-analytics", standalone_mode=False)
     except NoArgsIsHelpError as exc:
         exc.show()
@@ -68,7 +69,7 @@ def run(argv: list[str] | None = None) -> None:
     except Exception as exc:
         # Errors of the data engines (a file changed under DuckDB or Polars, say) are
         # reported in one line like the rest; anything else is a bug and keeps its traceback.
-        if os.environ.get("WEDSYNC_DEBUG") or not _from_engine(exc):
+        if debug or not _from_engine(exc):
             raise
         _fail(f"{type(exc).__name__}: {first_line(exc)} (WEDSYNC_DEBUG=1 shows the traceback)", 1)
     raise SystemExit(code if isinstance(code, int) else 0)

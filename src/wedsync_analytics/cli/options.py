@@ -10,7 +10,6 @@ DsnOption = Annotated[
     str | None,
     typer.Option(
         "--dsn",
-        envvar="WEDSYNC_DSN",
         help="libpq URL of the database; default: $WEDSYNC_DSN, else the embedded server.",
         show_default=False,
     ),

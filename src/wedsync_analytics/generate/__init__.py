@@ -5,8 +5,9 @@ Public API::
     scenario = build_scenario("small", seed=1, market="uk")
     plan(scenario)                       # {table: rows}
     frames(scenario, "incidents")        # iterator of Polars chunks
-    write_parquet(scenario, out_dir)     # one Parquet file per table
+    write_parquet(scenario, out_dir, parts=4, workers=2)  # part folders of Parquet files
     wedsync_analytics.load.load_scenario(dsn, scenario, replace=False)
+    wedsync_analytics.load.load_data(dsn, out_dir)        # what write_parquet wrote
 """
 
 from __future__ import annotations
@@ -55,8 +56,12 @@ def write_parquet(
     out_dir: str | Path,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    *,
+    parts: int = 1,
+    workers: int = 1,
 ) -> dict[str, int]:
-    """Write `<out_dir>/<table>.parquet` for every table (one row group per chunk)."""
-    from wedsync_analytics.generate.output import write_tables
+    """Write `<out_dir>/part-IIIII-of-NNNNN/<table>.parquet` for every part (see
+    `generate.parts`) on `workers` local processes; rows per table."""
+    from wedsync_analytics.generate.output import write_parts
 
-    return write_tables(scenario, Path(out_dir), chunk_rows, progress)
+    return write_parts(scenario, Path(out_dir), parts, workers, chunk_rows, progress)

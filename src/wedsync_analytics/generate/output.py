@@ -1,61 +1,267 @@
-"""Parquet output: the same rows as the database load, streamed chunk by chunk."""
+"""Parquet output in parts (layout in `generate.parts`), on local processes or one part alone.
+
+Each part is written into `DIR/.partial-<part>-<pid>/` and renamed into place when complete,
+so a part folder is either absent, the previous complete one, or the new complete one. A
+whole generation (`write_parts`) accepts only a folder that is empty or holds what
+`generate --out` wrote; a single part (`write_part`, e.g. a cluster task) replaces only its
+own folder, and only when it is ours.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
-import pyarrow as pa
+import polars as pl
 import pyarrow.parquet as pq
 
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate.memory import bounded_malloc
+from wedsync_analytics.generate.parts import (
+    PART_RE,
+    PARTIAL_PREFIX,
+    PartManifest,
+    TableFile,
+    check_part_args,
+    is_our_part,
+    part_name,
+    part_range,
+    sha256_of,
+)
 from wedsync_analytics.generate.scenario import Scenario
-from wedsync_analytics.generate.tables import TABLES, chunks
+from wedsync_analytics.generate.tables import TABLES, TableDef
 from wedsync_analytics.generate.world import World
 
+Progress = Callable[[str, int, int], None]
 
-def write_tables(
-    scenario: Scenario,
-    out: Path,
-    chunk_rows: int,
-    progress: Callable[[str, int, int], None] | None = None,
-) -> dict[str, int]:
-    """One Parquet file per table (`auth.users.parquet` for auth.users); returns row counts."""
-    bounded_malloc()
+
+def part_chunks(
+    w: World, t: TableDef, part: int, parts: int, chunk_rows: int, total: int
+) -> Iterator[pl.DataFrame]:
+    """The rows of `t` in part `part` of `parts`, in chunks of at most `chunk_rows`."""
+    a, b = part_range(total, part, parts)
+    for x in range(a, b, chunk_rows):
+        yield t.build(w, x, min(b, x + chunk_rows), total)
+
+
+def _write_table(
+    w: World, t: TableDef, folder: Path, part: int, parts: int, chunk_rows: int, report: Progress
+) -> TableFile:
+    total = t.count(w)
+    a, b = part_range(total, part, parts)
+    path = folder / f"{t.name}.parquet"
+    writer: pq.ParquetWriter | None = None
+    done = 0
+    report(t.name, 0, b - a)
+    try:
+        for df in part_chunks(w, t, part, parts, chunk_rows, total):
+            arrow = df.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(path, arrow.schema, compression="zstd")
+            writer.write_table(arrow)
+            done += df.height
+            report(t.name, done, b - a)
+        if writer is None:  # no rows in this part: a file with the table's columns
+            schema = t.build(w, 0, min(1, total), total).head(0)
+            pq.write_table(schema.to_arrow(), path, compression="zstd")
+    finally:
+        if writer is not None:
+            writer.close()
+    return TableFile(path.name, done, a, total, sha256_of(path))
+
+
+def _mkdir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a folder; choose a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UserError(f"cannot create output directory {out}: {exc.strerror}") from exc
-    w = World(scenario)
-    written: dict[str, int] = {}
-    for t in TABLES:
-        total = t.count(w)
-        path = out / f"{t.name}.parquet"
-        tmp = path.with_suffix(".parquet.partial")
-        writer: pq.ParquetWriter | None = None
-        done = 0
-        if progress:
-            progress(t.name, 0, total)
+        raise UserError(f"cannot create output folder {out}: {exc.strerror}") from exc
+
+
+def write_part(
+    scenario: Scenario,
+    out: Path,
+    part: int,
+    parts: int,
+    chunk_rows: int,
+    progress: Progress | None = None,
+    world: World | None = None,
+) -> PartManifest:
+    """Write part `part` (0-based) of `parts` as `out/part-IIIII-of-NNNNN/`; its manifest."""
+    check_part_args(part, parts)
+    bounded_malloc()
+    _mkdir(out)
+    final = out / part_name(part, parts)
+    if final.exists() and not is_our_part(final):
+        raise UserError(
+            f"{final}: exists and was not written by `generate --out`; nothing done; "
+            "move it away or choose another --out"
+        )
+    writer = f"{socket.gethostname()}-{os.getpid()}"  # tasks on several hosts share `out`
+    tmp = out / f"{PARTIAL_PREFIX}{final.name}-{writer}"
+    shutil.rmtree(tmp, ignore_errors=True)  # ours: a killed run of the same host and pid
+    tmp.mkdir()
+    report = progress or (lambda name, done, total: None)
+    try:
+        w = world or World(scenario)
+        manifest = PartManifest(scenario, part, parts)
+        for t in TABLES:
+            manifest.tables[t.name] = _write_table(w, t, tmp, part, parts, chunk_rows, report)
+        manifest.write(tmp)
+        if final.exists():
+            old = out / f"{PARTIAL_PREFIX}old-{final.name}-{writer}"
+            final.rename(old)
+            tmp.rename(final)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _prepare_whole(out: Path) -> None:
+    """Refuse a folder holding anything `generate --out` did not write; drop our leftovers."""
+    _mkdir(out)
+    for entry in sorted(out.iterdir()):
+        if not (entry.name.startswith(PARTIAL_PREFIX) and entry.is_dir()) and not is_our_part(
+            entry
+        ):
+            raise UserError(
+                f"{entry}: not written by `generate --out`; nothing done; "
+                "--out takes an empty folder or one that generate wrote"
+            )
+    _remove_partials(out)
+
+
+def _remove_partials(out: Path) -> None:
+    """Remove the part folders being written (a whole generation owns `out`)."""
+    for entry in out.iterdir():
+        if entry.name.startswith(PARTIAL_PREFIX) and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+_QUEUE: Any = None  # a worker process's progress queue
+
+
+def _init_worker(queue: Any) -> None:
+    global _QUEUE
+    _QUEUE = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # on Ctrl-C the parent stops the workers
+
+
+def _run_part(
+    scenario: Scenario, out: Path, part: int, parts: int, chunk_rows: int
+) -> dict[str, int]:
+    queue = _QUEUE
+
+    def report(name: str, done: int, total: int) -> None:
+        queue.put((name, part, done, total))
+
+    manifest = write_part(scenario, out, part, parts, chunk_rows, report)
+    return {name: t.rows for name, t in manifest.tables.items()}
+
+
+class _Tally:
+    """Progress of every table summed over its parts."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.done: dict[str, dict[int, tuple[int, int]]] = {}
+
+    def __call__(self, name: str, part: int, done: int, total: int) -> None:
+        self.done.setdefault(name, {})[part] = (done, total)
+        if self.progress:
+            values = self.done[name].values()
+            self.progress(name, sum(d for d, _ in values), sum(t for _, t in values))
+
+
+def write_parts(
+    scenario: Scenario,
+    out: Path,
+    parts: int,
+    workers: int,
+    chunk_rows: int,
+    progress: Progress | None = None,
+    world: World | None = None,
+) -> dict[str, int]:
+    """Write all `parts` parts into `out` using `workers` local processes; rows per table.
+
+    Part folders of an earlier generation into `out` that are not part of this one are
+    removed at the end (they are ours); anything else in `out` is refused up front.
+    """
+    check_part_args(None, parts)
+    if workers < 1:
+        raise UserError(f"invalid --workers {workers}: use a positive number")
+    _prepare_whole(out)
+    rows: dict[str, int] = {t.name: 0 for t in TABLES}
+    tally = _Tally(progress)
+    if workers == 1 or parts == 1:
+        w = world or World(scenario)
+        for i in range(parts):
+            m = write_part(scenario, out, i, parts, chunk_rows, _bind(tally, i), w)
+            for name, t in m.tables.items():
+                rows[name] += t.rows
+    else:
         try:
-            for df in chunks(w, t, chunk_rows, total):
-                arrow = df.to_arrow()
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, arrow.schema, compression="zstd")
-                writer.write_table(arrow)
-                done += df.height
-                if progress:
-                    progress(t.name, done, total)
-            if writer is None:  # an empty table still gets a file with its columns
-                empty = t.build(w, 0, 0, 0).to_arrow() if total == 0 else pa.table({})
-                pq.write_table(empty, tmp)
-        finally:
-            if writer is not None:
-                writer.close()
-        tmp.replace(path)
-        written[t.name] = done
-    (out / "scenario.json").write_text(
-        json.dumps({"scenario": json.loads(scenario.to_json()), "rows": written}, indent=2) + "\n"
-    )
-    return written
+            done = _run_pool(scenario, out, parts, min(workers, parts), chunk_rows, tally)
+        except BaseException:
+            _remove_partials(out)  # of the workers stopped mid-part
+            raise
+        for part_rows in done:
+            for name, n in part_rows.items():
+                rows[name] += n
+    keep = {part_name(i, parts) for i in range(parts)}
+    for entry in sorted(out.iterdir()):
+        if PART_RE.fullmatch(entry.name) and entry.name not in keep and is_our_part(entry):
+            shutil.rmtree(entry)
+    return rows
+
+
+def _bind(tally: _Tally, part: int) -> Progress:
+    return lambda name, done, total: tally(name, part, done, total)
+
+
+def _run_pool(
+    scenario: Scenario, out: Path, parts: int, workers: int, chunk_rows: int, tally: _Tally
+) -> list[dict[str, int]]:
+    """Rows per table of each part, written by a pool of `workers` processes."""
+    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    queue = ctx.Queue()
+
+    def drain() -> None:
+        while True:
+            try:
+                tally(*queue.get_nowait())
+            except Empty:
+                return
+
+    with ProcessPoolExecutor(workers, ctx, initializer=_init_worker, initargs=(queue,)) as pool:
+        futures = [
+            pool.submit(_run_part, scenario, out, i, parts, chunk_rows) for i in range(parts)
+        ]
+        pending = set(futures)
+        try:
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                drain()
+                for future in finished:
+                    future.result()  # a part's error stops the run
+        except BaseException:
+            # a part failed, or Ctrl-C: stop the other parts now rather than let them finish
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            pool.shutdown(cancel_futures=True)
+            raise
+        drain()
+    return [f.result() for f in futures]
