@@ -123,6 +123,7 @@ def markdown(results: dict[str, Any]) -> str:
         out += ["## Failed runs", ""]
         out += [f"- {v['variant']}: {'; '.join(v['failures'])}" for v in failed]
         out.append("")
+    out += summary_table(results)
     out += ["## Queries", ""]
     for (query, viewpoint), rows in sorted(measured(results).items()):
         seed = next((r for r in rows if r["variant"] == "index=seed"), None)
@@ -146,6 +147,27 @@ def markdown(results: dict[str, Any]) -> str:
         out.append("")
     out += _sizes_and_costs(results)
     return "\n".join(out) + "\n"
+
+
+def summary_table(results: dict[str, Any]) -> list[str]:
+    """One line per query and viewpoint, one column per strategy: p95 ms / shared buffers."""
+    table = measured(results)
+    variants = [v["variant"] for v in results["variants"] if v["queries"]]
+    out = [
+        "## Summary: p95 ms / shared buffers (hit + read)",
+        "",
+        "| query | viewpoint | " + " | ".join(variants) + " |",
+        "|---|---|" + "---|" * len(variants),
+    ]
+    for (query, viewpoint), rows in sorted(table.items()):
+        cells = {r["variant"]: f"{_fmt_ms(r['p95'])} / {r['buffers']}" for r in rows}
+        for r in rows:
+            if not r["ok"]:
+                cells[r["variant"]] += " (failed run)"
+        out.append(
+            f"| {query} | {viewpoint} | " + " | ".join(cells.get(v, "") for v in variants) + " |"
+        )
+    return [*out, ""]
 
 
 def _sizes_and_costs(results: dict[str, Any]) -> list[str]:
@@ -175,7 +197,8 @@ def _sizes_and_costs(results: dict[str, Any]) -> list[str]:
                 f"- {v['variant']} maintenance: initial build {build['seconds']:.2f} s "
                 f"({build['rows']} rollup rows); per hour of data mean "
                 f"{1000 * mt['mean_seconds_per_hour']:.1f} ms, max "
-                f"{1000 * mt['max_seconds_per_hour']:.1f} ms; staleness: {mt['max_staleness']}"
+                f"{1000 * mt['max_seconds_per_hour']:.1f} ms; rollup behind as_of by "
+                f"{mt['staleness_at_as_of_seconds']:.0f} s; staleness: {mt['max_staleness']}"
             )
     retention = [v for v in results["variants"] if "retention" in v]
     if retention:

@@ -163,5 +163,6 @@ def measure_maintenance(dsn: str, maintain_sql: str, as_of: datetime, hours: int
         "mean_seconds_per_hour": sum(secs) / len(secs) if secs else 0.0,
         "max_seconds_per_hour": max(secs) if secs else 0.0,
         "watermark": top.isoformat(),
+        "staleness_at_as_of_seconds": (as_of - top).total_seconds(),
         "max_staleness": "the open hour plus the refresh period (answers add the raw open hour)",
     }
