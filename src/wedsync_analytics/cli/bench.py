@@ -50,9 +50,11 @@ def bench(
     scenario = build_scenario(scale, seed=seed, market=market)
     variants = [parse_variant(s) for s in strategy] if strategy else default_variants()
     check_out_dir(out)
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     config = BenchConfig(scenario, variants, list(queries) if queries else None, runs, load_rows)
-    result = run_bench(resolve_dsn(dsn), config, console.print)
+    result = run_bench(
+        resolve_dsn(dsn), config, lambda line: console.print(line, markup=False, highlight=False)
+    )
     written = write_outputs(result.to_json(), out)
     console.print(f"wrote {len(written)} files to {out} (report: {out / 'report.md'})")
     if not result.ok:
