@@ -1,29 +1,19 @@
 -- percentiles from the hourly rollup: whole hours of [as_of - hours, as_of) that are
 -- closed and rolled up (before the watermark) come from rollup.performance_hourly; the
 -- rest of the window (a partial first hour, the open hour after the watermark) is
--- aggregated from the raw rows, one index range each. Same columns as
--- sql/analyses/postgres/percentiles.sql.
-WITH b AS (
-  SELECT %(as_of)s::timestamptz - make_interval(hours => %(hours)s::int) AS lo,
-         %(as_of)s::timestamptz AS hi
-),
-r AS (
-  SELECT lo, hi,
-         date_trunc('hour', lo - INTERVAL '1 microsecond', 'UTC') + INTERVAL '1 hour' AS rlo,
-         least(date_trunc('hour', hi, 'UTC'), (SELECT watermark FROM rollup.state)) AS rhi
-  FROM b
-),
-raw_ranges AS (
-  SELECT lo AS a, least(rlo, hi) AS z FROM r
-  UNION ALL
-  SELECT greatest(rhi, rlo), hi FROM r
-)
+-- aggregated from the raw rows: two index ranges, before the first whole hour and from
+-- the watermark on. Same columns as sql/analyses/postgres/percentiles.sql. Ranges are
+-- written with the constants of as_of (the planner estimates them) and the watermark as
+-- an InitPlan.
 SELECT organization_id::text AS organization_id, service_name::text AS service_name,
        metric_type::text AS metric_type, metric_unit::text AS metric_unit,
        hour AS time_bucket, sample_count, p50, p90, p95, p99,
        avg_float8 AS avg_value, max_value::float8 AS max_value
-FROM rollup.performance_hourly AS h, r
-WHERE h.hour >= r.rlo AND h.hour < r.rhi
+FROM rollup.performance_hourly AS h
+WHERE h.hour >= date_trunc('hour', %(as_of)s::timestamptz - make_interval(hours => %(hours)s::int)
+                            - INTERVAL '1 microsecond', 'UTC') + INTERVAL '1 hour'
+  AND h.hour < date_trunc('hour', %(as_of)s::timestamptz, 'UTC')
+  AND h.hour < (SELECT watermark FROM rollup.state)
 UNION ALL
 SELECT
   organization_id::text, service_name::text, metric_type::text, metric_unit::text,
@@ -35,7 +25,11 @@ SELECT
   percentile_cont(0.99) WITHIN GROUP (ORDER BY metric_value::float8),
   avg(metric_value::float8),
   max(metric_value)::float8
-FROM raw_ranges AS rr
-JOIN public.performance_metrics ON "timestamp" >= rr.a AND "timestamp" < rr.z
+FROM public.performance_metrics
+WHERE ("timestamp" >= %(as_of)s::timestamptz - make_interval(hours => %(hours)s::int)
+       AND "timestamp" < least(date_trunc('hour', %(as_of)s::timestamptz - make_interval(hours => %(hours)s::int) - INTERVAL '1 microsecond', 'UTC') + INTERVAL '1 hour', %(as_of)s::timestamptz))
+   OR ("timestamp" >= greatest(least(date_trunc('hour', %(as_of)s::timestamptz, 'UTC'), (SELECT watermark FROM rollup.state)),
+                         date_trunc('hour', %(as_of)s::timestamptz - make_interval(hours => %(hours)s::int) - INTERVAL '1 microsecond', 'UTC') + INTERVAL '1 hour')
+       AND "timestamp" < %(as_of)s::timestamptz)
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY time_bucket DESC, organization_id, service_name, metric_type, metric_unit
