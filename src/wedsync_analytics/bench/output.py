@@ -33,6 +33,13 @@ def check_out_dir(out: Path) -> None:
             )
 
 
+def write_partial(results: dict[str, Any], out: Path) -> None:
+    """results.json of the variants measured so far (an interrupted run keeps them)."""
+    check_out_dir(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(results, out / "results.json")
+
+
 def write_outputs(results: dict[str, Any], out: Path) -> list[Path]:
     """Write everything (old PNGs of a previous run are replaced); returns the files."""
     check_out_dir(out)

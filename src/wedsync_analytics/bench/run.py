@@ -110,8 +110,14 @@ def clone_name(dataset: str, variant: Variant) -> str:
     return f"{dataset[:40]}__{hashlib.sha256(variant.name.encode()).hexdigest()[:12]}"
 
 
-def run_bench(admin_dsn: str, config: BenchConfig, say: Say) -> BenchResult:
-    """Run every variant of `config` (the reference `index=seed` first, added if missing)."""
+def run_bench(
+    admin_dsn: str,
+    config: BenchConfig,
+    say: Say,
+    on_variant: Callable[[BenchResult], None] | None = None,
+) -> BenchResult:
+    """Run every variant of `config` (the reference `index=seed` first, added if missing);
+    `on_variant` sees the result so far after each variant (e.g. to save it)."""
     variants = list(config.variants)
     if not any(v.name == REFERENCE for v in variants):
         variants.insert(0, parse_variant(REFERENCE))
@@ -143,6 +149,8 @@ def run_bench(admin_dsn: str, config: BenchConfig, say: Say) -> BenchResult:
             datasets.drop(admin_dsn, name)
         say(f"    {entry['status']}" + (f": {entry['failures'][0]}" if entry["failures"] else ""))
         result.variants.append(entry)
+        if on_variant is not None:
+            on_variant(result)
     return result
 
 

@@ -40,7 +40,7 @@ def bench(
 ) -> None:
     """Benchmark index, layout, policy, rollup and retention strategies on a loaded dataset."""
     from wedsync_analytics.bench import BenchConfig, default_variants, parse_variant, run_bench
-    from wedsync_analytics.bench.output import check_out_dir, write_outputs
+    from wedsync_analytics.bench.output import check_out_dir, write_outputs, write_partial
     from wedsync_analytics.config import resolve_dsn
 
     if runs < 1:
@@ -53,7 +53,10 @@ def bench(
     console = Console(stderr=True, soft_wrap=True)
     config = BenchConfig(scenario, variants, list(queries) if queries else None, runs, load_rows)
     result = run_bench(
-        resolve_dsn(dsn), config, lambda line: console.print(line, markup=False, highlight=False)
+        resolve_dsn(dsn),
+        config,
+        lambda line: console.print(line, markup=False, highlight=False),
+        lambda so_far: write_partial(so_far.to_json(), out),
     )
     written = write_outputs(result.to_json(), out)
     console.print(f"wrote {len(written)} files to {out} (report: {out / 'report.md'})")
