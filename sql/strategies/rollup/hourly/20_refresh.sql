@@ -23,19 +23,16 @@ CREATE TRIGGER performance_metrics_90_rollup_late AFTER INSERT ON public.perform
 CREATE TRIGGER error_reports_90_rollup_late AFTER INSERT ON public.error_reports
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION rollup.mark_late_hours();
 
--- Aggregate the hours in [watermark, to_hour) plus the dirty hours (each one a range scan), upsert
--- them, move the watermark to to_hour (closed hours only). Returns rollup rows written.
-CREATE FUNCTION rollup.refresh(upto timestamptz) RETURNS bigint
+-- Aggregate every row with event time in [lo, hi) and upsert its hours (whole hours:
+-- lo and hi are hour boundaries). Dynamic SQL, so each call is planned for its range (an
+-- index range scan on the event time). Returns the rollup rows written.
+CREATE FUNCTION rollup.aggregate_range(lo timestamptz, hi timestamptz) RETURNS bigint
 LANGUAGE plpgsql SET TimeZone = 'UTC' AS $$
 DECLARE
-  from_hour timestamptz := (SELECT watermark FROM rollup.state FOR UPDATE);
-  to_hour timestamptz := date_trunc('hour', upto, 'UTC');
   n bigint;
   total bigint := 0;
 BEGIN
-  IF to_hour < from_hour THEN
-    to_hour := from_hour;
-  END IF;
+  EXECUTE $q$
   INSERT INTO rollup.performance_hourly AS r
   SELECT organization_id, service_name, metric_type, metric_unit,
          date_trunc('hour', "timestamp", 'UTC'), count(*),
@@ -44,29 +41,25 @@ BEGIN
          percentile_cont(0.95) WITHIN GROUP (ORDER BY metric_value::float8),
          percentile_cont(0.99) WITHIN GROUP (ORDER BY metric_value::float8),
          avg(metric_value::float8), avg(metric_value), max(metric_value)
-  FROM (SELECT from_hour AS lo, to_hour AS hi
-        UNION ALL
-        SELECT hour, hour + INTERVAL '1 hour' FROM rollup.dirty_hours
-        WHERE source = 'performance' AND hour < from_hour) AS rng
-  JOIN public.performance_metrics ON "timestamp" >= rng.lo AND "timestamp" < rng.hi
+  FROM public.performance_metrics
+  WHERE "timestamp" >= $1 AND "timestamp" < $2
   GROUP BY 1, 2, 3, 4, 5
   ORDER BY 5  -- rows of one hour together on disk: a dashboard window reads few pages
   ON CONFLICT (hour, organization_id, service_name, metric_type, metric_unit) DO UPDATE
   SET sample_count = excluded.sample_count, p50 = excluded.p50, p90 = excluded.p90,
       p95 = excluded.p95, p99 = excluded.p99, avg_float8 = excluded.avg_float8,
-      avg_numeric = excluded.avg_numeric, max_value = excluded.max_value;
+      avg_numeric = excluded.avg_numeric, max_value = excluded.max_value
+  $q$ USING lo, hi;
   GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
+  EXECUTE $q$
   INSERT INTO rollup.errors_hourly AS r
   SELECT organization_id, date_trunc('hour', created_at, 'UTC'), error_type, severity,
          count(*), count(DISTINCT correlation_id), count(DISTINCT incident_id),
          avg(occurrence_count::float8), avg(occurrence_count),
          count(*) FILTER (WHERE wedding_context ->> 'is_weekend' = 'true'),
          count(DISTINCT fingerprint)
-  FROM (SELECT from_hour AS lo, to_hour AS hi
-        UNION ALL
-        SELECT hour, hour + INTERVAL '1 hour' FROM rollup.dirty_hours
-        WHERE source = 'errors' AND hour < from_hour) AS rng
-  JOIN public.error_reports ON created_at >= rng.lo AND created_at < rng.hi
+  FROM public.error_reports
+  WHERE created_at >= $1 AND created_at < $2
   GROUP BY 1, 2, 3, 4
   ORDER BY 2
   ON CONFLICT (hour, organization_id, error_type, severity) DO UPDATE
@@ -74,9 +67,39 @@ BEGIN
       unique_incidents = excluded.unique_incidents,
       avg_occurrence_float8 = excluded.avg_occurrence_float8,
       avg_occurrence_numeric = excluded.avg_occurrence_numeric,
-      weekend_errors = excluded.weekend_errors, unique_fingerprints = excluded.unique_fingerprints;
+      weekend_errors = excluded.weekend_errors, unique_fingerprints = excluded.unique_fingerprints
+  $q$ USING lo, hi;
   GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
-  DELETE FROM rollup.dirty_hours WHERE hour < from_hour;
+  RETURN total;
+END
+$$;
+
+-- Closed hours only: aggregate [watermark, date_trunc('hour', upto)) and every dirty hour
+-- before the watermark (late rows; both tables' dirty hours are re-aggregated whole), then
+-- move the watermark. Returns the rollup rows written.
+CREATE FUNCTION rollup.refresh(upto timestamptz) RETURNS bigint
+LANGUAGE plpgsql SET TimeZone = 'UTC' AS $$
+DECLARE
+  from_hour timestamptz := (SELECT watermark FROM rollup.state FOR UPDATE);
+  to_hour timestamptz := greatest(date_trunc('hour', upto, 'UTC'), from_hour);
+  dirty timestamptz;
+  total bigint := 0;
+BEGIN
+  IF from_hour = '-infinity' THEN  -- first build: from the oldest row
+    from_hour := least((SELECT date_trunc('hour', min("timestamp"), 'UTC')
+                        FROM public.performance_metrics),
+                       (SELECT date_trunc('hour', min(created_at), 'UTC')
+                        FROM public.error_reports), to_hour);
+  END IF;
+  IF from_hour IS NOT NULL AND from_hour < to_hour THEN
+    total := total + rollup.aggregate_range(from_hour, to_hour);
+  END IF;
+  FOR dirty IN
+    SELECT DISTINCT hour FROM rollup.dirty_hours WHERE hour < coalesce(from_hour, to_hour)
+  LOOP
+    total := total + rollup.aggregate_range(dirty, dirty + INTERVAL '1 hour');
+  END LOOP;
+  DELETE FROM rollup.dirty_hours WHERE hour < coalesce(from_hour, to_hour);
   UPDATE rollup.state SET watermark = to_hour;
   RETURN total;
 END
