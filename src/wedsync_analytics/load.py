@@ -139,6 +139,15 @@ def _prefetch(source: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, me
             yield item
 
 
+def copy_csv(conn: psycopg.Connection, t: TableDef, columns: list[str], data: memoryview) -> None:
+    """COPY one chunk's CSV (`to_csv`) into `t` (the caller owns the transaction)."""
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    with conn.cursor() as cur, cur.copy(stmt) as cp:
+        cp.write(data)
+
+
 def copy_table(
     conn: psycopg.Connection,
     t: TableDef,
@@ -151,11 +160,8 @@ def copy_table(
     if progress:
         progress(t.name, 0, total)
     for df, data in _prefetch(frames):
-        stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-            qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in df.columns)
-        )
-        with conn.transaction(), conn.cursor() as cur, cur.copy(stmt) as cp:
-            cp.write(data)
+        with conn.transaction():
+            copy_csv(conn, t, df.columns, data)
         done += df.height
         if progress:
             progress(t.name, done, total)
