@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: install demo test lint bench db-stop clean
+.PHONY: install demo test lint bench bench-strategies db-stop clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is required"; exit 1; }
@@ -34,6 +34,13 @@ lint: install
 
 bench: install
 	$(BIN)/pytest benchmarks --benchmark-enable --benchmark-columns=min,median,max,rounds --timeout=0 -s $(BENCH_ARGS)
+	$(MAKE) bench-strategies
+
+# The strategy benchmark (docs/benchmarking.md); e.g. `make bench-strategies BENCH_SCALE=small`.
+BENCH_SCALE ?= season
+BENCH_SEED ?= 7
+bench-strategies: install
+	$(BIN)/wedsync-analytics bench --scale $(BENCH_SCALE) --seed $(BENCH_SEED) --out out/bench-$(BENCH_SCALE) $(BENCH_STRATEGY_ARGS)
 
 db-stop: install
 	$(BIN)/wedsync-analytics db stop

@@ -1,0 +1,17 @@
+-- The plain tenant policies in 0011's form (before 0017).
+DO $$
+DECLARE
+  p RECORD;
+BEGIN
+  FOR p IN
+    SELECT tablename, policyname FROM pg_policies
+    WHERE schemaname = 'public' AND policyname = tablename || '_org_members'
+  LOOP
+    EXECUTE format(
+      'ALTER POLICY %I ON public.%I '
+      'USING (organization_id IN (SELECT public.user_org_ids())) '
+      'WITH CHECK (organization_id IN (SELECT public.user_org_ids()))',
+      p.policyname, p.tablename);
+  END LOOP;
+END
+$$;

@@ -1,0 +1,1 @@
+CALL bench.retention_batched(%(as_of)s::timestamptz)

@@ -1,0 +1,1 @@
+SELECT public.cleanup_monitoring_data(%(as_of)s::timestamptz)

@@ -1,0 +1,1 @@
+CALL bench.retention_partition(%(as_of)s::timestamptz)

@@ -1,0 +1,1 @@
+SELECT rollup.refresh(%(upto)s::timestamptz)
