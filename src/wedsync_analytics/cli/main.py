@@ -15,7 +15,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from wedsync_analytics.config import first_line
 from wedsync_analytics.errors import UserError
 
-COMMAND_MODULES = ("db", "migrate", "demo", "export", "validate", "generate", "bench")
+COMMAND_MODULES = ("db", "migrate", "demo", "export", "validate", "generate", "bench", "budget")
 
 app = typer.Typer(
     name="wedsync-analytics",
