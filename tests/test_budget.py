@@ -15,6 +15,7 @@ from tests.cli_support import assert_one_line_error, run_cli
 from wedsync_analytics.bench import datasets
 from wedsync_analytics.budget.run import query_names, run_guard
 from wedsync_analytics.budget.spec import BudgetFile, parse_budgets
+from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import PRESETS, build_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,8 +74,9 @@ def test_buffers_and_shapes_repeat_across_runs_and_fresh_loads(
 
 def test_a_dropped_index_fails_the_guard_and_restoring_it_passes(pg_admin_dsn: str) -> None:
     before = hashlib.sha256(BUDGETS.read_bytes()).hexdigest()
-    dataset = _dataset(pg_admin_dsn)
-    run_cli("budget", "--dsn", pg_admin_dsn)  # builds the dataset if no test did yet
+    spec = _spec()
+    scenario = build_scenario(spec.budgets[0].scale, seed=spec.budgets[0].seed)
+    dataset = datasets.ensure_dataset(pg_admin_dsn, scenario, lambda _: None)
     with psycopg.connect(dataset, autocommit=True) as conn:
         row = conn.execute(
             "SELECT pg_get_indexdef('public.idx_performance_metrics_timestamp'::regclass)"
@@ -101,29 +103,58 @@ def test_a_dropped_index_fails_the_guard_and_restoring_it_passes(pg_admin_dsn: s
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ('[[budget]]\nquery = "nope"\nviewpoint = "platform"\nmax_shared_buffers = 1\n',
-         "unknown query 'nope'"),
-        ('[[budget]]\nquery = "percentiles"\nviewpoint = "platform"\nmax_shared_buffers = 1\n'
-         "max_buffers = 3\n", "unknown key 'max_buffers'"),
-        ('[[budget]]\nquery = "percentiles"\nviewpoint = "platform"\nmax_shared_buffers = "x"\n',
-         "max_shared_buffers = 'x' is not int"),
-        ('[[budget]]\nquery = "percentiles"\nviewpoint = "moon"\nmax_shared_buffers = 1\n',
-         "unknown viewpoint 'moon'"),
-        ('[settings]\nscale = "huge"\n[[budget]]\nquery = "percentiles"\n'
-         'viewpoint = "platform"\nmax_shared_buffers = 1\n', "unknown scale 'huge'"),
-        ('[[budget]]\nquery = "percentiles"\nviewpoint = "platform"\nmax_shared_buffers = 1\n'
-         'plans = ["cached"]\n', "unknown plan 'cached'"),
-        ("[[budget]]\nquery = \"percentiles\"\nviewpoint = \"platform\"\n",
-         "max_shared_buffers is missing"),
+        (
+            '[[budget]]\nquery = "nope"\nviewpoint = "platform"\nmax_shared_buffers = 1\n',
+            "unknown query 'nope'",
+        ),
+        (
+            '[[budget]]\nquery = "percentiles"\nviewpoint = "platform"\nmax_shared_buffers = 1\n'
+            "max_buffers = 3\n",
+            "unknown key 'max_buffers'",
+        ),
+        (
+            '[[budget]]\nquery = "percentiles"\nviewpoint = "platform"\nmax_shared_buffers = "x"\n',
+            "max_shared_buffers = 'x' is not int",
+        ),
+        (
+            '[[budget]]\nquery = "percentiles"\nviewpoint = "moon"\nmax_shared_buffers = 1\n',
+            "unknown viewpoint 'moon'",
+        ),
+        (
+            '[settings]\nscale = "huge"\n[[budget]]\nquery = "percentiles"\n'
+            'viewpoint = "platform"\nmax_shared_buffers = 1\n',
+            "unknown scale 'huge'",
+        ),
+        (
+            '[[budget]]\nquery = "percentiles"\nviewpoint = "platform"\nmax_shared_buffers = 1\n'
+            'plans = ["cached"]\n',
+            "unknown plan 'cached'",
+        ),
+        (
+            '[[budget]]\nquery = "percentiles"\nviewpoint = "platform"\n',
+            "max_shared_buffers is missing",
+        ),
         ("[budget\n", "not valid TOML"),
     ],
 )
-def test_a_bad_budgets_file_is_one_line(tmp_path: Path, text: str, fragment: str) -> None:
+def test_a_bad_budgets_file_is_one_clear_line(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "budgets.toml"
     path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        parse_budgets(path, query_names(), list(PRESETS))
+    message = str(caught.value)
+    assert fragment in message and "\n" not in message and message.startswith(str(path))
+
+
+def test_the_cli_reports_a_bad_budgets_file_in_one_line_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "budgets.toml"
+    path.write_text(
+        '[[budget]]\nquery = "nope"\nviewpoint = "platform"\nmax_shared_buffers = 1\n',
+        encoding="utf-8",
+    )
     done = run_cli("budget", "--budgets", str(path), "--dsn", "postgresql://nowhere.invalid/x")
     assert done.returncode == 2
-    assert_one_line_error(done, fragment)
+    assert_one_line_error(done, "unknown query 'nope'", "choose from")
 
 
 def test_a_json_target_the_guard_did_not_write_is_left_alone(tmp_path: Path) -> None:

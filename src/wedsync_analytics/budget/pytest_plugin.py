@@ -78,7 +78,9 @@ def _assert_budget(
                 + plans_.trimmed(nodes, offending),
                 pytrace=False,
             )
-        figures.append({"plan_mode": mode, "shared_buffers": shared, "temp_buffers": temp, "p95_ms": p95})
+        figures.append(
+            {"plan_mode": mode, "shared_buffers": shared, "temp_buffers": temp, "p95_ms": p95}
+        )
     return figures
 
 
