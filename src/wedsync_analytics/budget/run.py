@@ -240,6 +240,9 @@ def _judge_shape(bf: BudgetFile, check: Check, update: bool) -> None:
 
 def _judge_time(check: Check, comparable: bool, note: str, strict: bool) -> None:
     band = check.budget.p95_ms
+    if check.mode == "generic":
+        check.time = "custom plan timed"
+        return
     if band is None or check.p95_ms is None:
         return
     if not comparable:
