@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from pathlib import Path
 
 import psycopg
@@ -163,3 +164,26 @@ def test_a_json_target_the_guard_did_not_write_is_left_alone(tmp_path: Path) -> 
     done = run_cli("budget", "--json", str(target), "--dsn", "postgresql://nowhere.invalid/x")
     assert_one_line_error(done, "is not a budget report")
     assert target.read_text(encoding="utf-8") == '{"mine": 1}'
+
+
+def test_time_is_a_band_compared_only_on_the_baseline_machine(
+    pg_admin_dsn: str, tmp_path: Path
+) -> None:
+    full = _spec(tmp_path)
+    one = dataclasses.replace(full.budgets[0], p95_ms=0.000001, plans=("custom",))
+    spec = dataclasses.replace(full, budgets=[one])
+    skipped = run_guard(pg_admin_dsn, spec, lambda _: None, strict_time=True)
+    assert skipped.checks[0].time == "skipped" and "no baseline" in skipped.time_note
+    assert any("--strict-time" in b for b in skipped.checks[0].breaches)
+    run_guard(pg_admin_dsn, spec, lambda _: None, update_snapshots=True)
+    warned = run_guard(pg_admin_dsn, spec, lambda _: None)
+    assert warned.ok and warned.checks[0].time == "over band"
+    assert "band" in warned.checks[0].warnings[0]
+    strict = run_guard(pg_admin_dsn, spec, lambda _: None, strict_time=True)
+    assert not strict.ok and "band" in strict.checks[0].breaches[0]
+    stored = json.loads(spec.baseline.read_text(encoding="utf-8"))
+    stored["machine"]["cores"] = -1
+    spec.baseline.write_text(json.dumps(stored), encoding="utf-8")
+    elsewhere = run_guard(pg_admin_dsn, spec, lambda _: None)
+    assert elsewhere.ok and elsewhere.checks[0].time == "skipped"
+    assert "another machine (cores differ)" in elsewhere.time_note

@@ -61,6 +61,8 @@ def budget(
     for check in result.checks:
         for warning in check.warnings:
             say(f"warning {check.name}: {warning}")
+        if check.diff and not check.breaches:  # a shape change this entry only warns about
+            say(check.diff.rstrip())
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(result.to_json(), indent=2, default=str) + "\n"
