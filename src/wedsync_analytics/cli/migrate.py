@@ -25,7 +25,9 @@ def migrate(
             label = "applied" if state.applied_at else "pending"
             typer.echo(f"{state.migration.name:<40} {label:<8} {when}")
         return
-    applied = migrations.apply_migrations(target)
+    applied = migrations.apply_migrations(
+        target, waiting=lambda: typer.echo("another migrate is running: waiting for it")
+    )
     for name in applied:
         typer.echo(f"applied {name}")
     typer.echo(f"{len(applied)} migration(s) applied" if applied else "nothing to apply")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, chunks
 from wedsync_analytics.generate.world import World
+from wedsync_analytics.output_dir import staged_output
 
 
 def write_tables(
@@ -24,10 +24,16 @@ def write_tables(
 ) -> dict[str, int]:
     """One Parquet file per table (`auth.users.parquet` for auth.users); returns row counts."""
     bounded_malloc()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create output directory {out}: {exc.strerror}") from exc
+    with staged_output(out) as staging:  # replaces only an earlier output of ours
+        return _write_tables(scenario, staging, chunk_rows, progress)
+
+
+def _write_tables(
+    scenario: Scenario,
+    out: Path,
+    chunk_rows: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> dict[str, int]:
     w = World(scenario)
     written: dict[str, int] = {}
     for t in TABLES:
