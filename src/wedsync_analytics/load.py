@@ -26,10 +26,10 @@ from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, TableDef, chunks
 from wedsync_analytics.generate.world import World
+from wedsync_analytics.runs import LOAD_LOCK_KEY, mark_dead_runs
 
 Progress = Callable[[str, int, int], None]
 DEFAULT_CHUNK_ROWS = 50_000
-LOAD_LOCK_KEY = 725_925_902  # advisory lock: one load at a time per database
 
 
 @dataclass
@@ -185,6 +185,7 @@ def load_scenario(
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)
         _lock_out_other_loads(conn)
+        mark_dead_runs(conn)  # runs left 'running' by a killed load become 'interrupted'
         busy = _non_empty(conn)
         if busy and not replace:
             _refuse(conn, scenario, busy)

@@ -90,13 +90,12 @@ def not_ours(folder: Path) -> str | None:
     if not present:
         return None
     listed = _listed(folder)
-    if listed is None:
-        return "it holds files that wedsync-analytics did not write (no output list of ours)"
-    extra = sorted(present - listed)
-    if extra:
-        more = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
-        return f"it holds {extra[0]}{more}, which wedsync-analytics did not write"
-    return None
+    extra = sorted(present - (listed or set()))
+    if not extra:
+        return None
+    more = f" and {len(extra) - 1} more" if len(extra) > 1 else ""
+    why = "" if listed is not None else " (it is not an output of ours: no list of its files)"
+    return f"it holds {extra[0]}{more}, which wedsync-analytics did not write{why}"
 
 
 def check_output_dir(out: str | Path, option: str = "--out") -> Path:

@@ -1,0 +1,34 @@
+"""Helpers of the robustness tests: a small real export, and a database with a little data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from wedsync_analytics.analyses import sample_data
+from wedsync_analytics.export import export_database
+
+AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
+
+
+def fill(db: psycopg.Connection, days: int = 30, seed: int = 3) -> None:
+    """Load the analyses' sample data set (every table the analyses read)."""
+    sample_data.load_dataset(db, sample_data.random_dataset(seed, AS_OF, days))
+
+
+def small_export(db: psycopg.Connection, dsn: str, out: Path) -> Path:
+    """Fill the database and export every table to `out`."""
+    fill(db)
+    export_database(dsn, out)
+    return out
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` with its bytes (to show a folder is untouched)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
