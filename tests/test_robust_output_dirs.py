@@ -3,6 +3,7 @@ check every output path before any work, and clean up after killed runs."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -112,8 +113,7 @@ def test_a_killed_generate_leaves_a_partial_folder_that_the_next_run_removes(
     out = tmp_path / "gen"
     env = {k: v for k, v in os.environ.items() if k != "WEDSYNC_DSN"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wedsync_analytics", "generate", "--scale", "small"]
-        + ["--out", str(out)],
+        [sys.executable, "-m", "wedsync_analytics", "generate", "--scale", "small", "--out", out],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -139,7 +139,7 @@ def test_a_partial_folder_of_a_live_or_foreign_run_is_left_alone(tmp_path: Path)
     live = tmp_path / ".gen.partial-live0001"
     live.mkdir()
     (live / ".wedsync-partial").write_text(
-        '{"host": "%s", "pid": %d}' % (os.uname().nodename, os.getpid())
+        json.dumps({"host": os.uname().nodename, "pid": os.getpid()})
     )
     foreign = tmp_path / ".gen.partial-0000abcd"
     foreign.mkdir()

@@ -32,6 +32,19 @@ def check_export(data_dir: str | Path, *, allow_incomplete: bool) -> None:
         )
 
 
+def _same_database(dsn: str, manifest: Manifest) -> bool:
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return False
+    source = manifest.source
+    return (
+        str(info.get("host")) == source.get("host")
+        and str(info.get("port", "5432")) == source.get("port")
+        and str(info.get("dbname")) == source.get("database")
+    )
+
+
 def matching_dsn(dsn: str, manifest: Manifest) -> str:
     """`dsn` pointed at the export's source database (same user and options, no password)."""
     source = manifest.source
@@ -57,7 +70,12 @@ def postgres_target(
     allow_incomplete: bool,
 ) -> None:
     """Raise unless `dsn` holds what was exported of `tables` (per `matches`)."""
-    hint = f"pass --dsn {matching_dsn(dsn, manifest)} (where it was exported from), {NO_POSTGRES}"
+    if _same_database(dsn, manifest):
+        hint = f"it changed since the export: export again, {NO_POSTGRES}"
+    else:
+        hint = (
+            f"pass --dsn {matching_dsn(dsn, manifest)} (where it was exported from), {NO_POSTGRES}"
+        )
     try:
         conn = connect(dsn, autocommit=True)
     except UserError as exc:
