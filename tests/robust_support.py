@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,3 +36,31 @@ def tree(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def spawn_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start `python -m wedsync_analytics ARGS` (to signal or kill it mid-run)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "WEDSYNC_DSN"}
+    full_env.update(env or {})
+    return subprocess.Popen(
+        [sys.executable, "-m", "wedsync_analytics", *args],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for_lock_wait(admin: psycopg.Connection, application: str) -> int:
+    """The backend pid of session `application` once it waits on a lock."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        row = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND application_name = %s",
+            (application,),
+        ).fetchone()
+        if row:
+            return int(row[0])
+        time.sleep(0.05)
+    raise AssertionError(f"{application} never waited on a lock")
