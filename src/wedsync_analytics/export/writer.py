@@ -264,7 +264,7 @@ def export_database(
     except KeyboardInterrupt:
         raise Interrupted(
             f"export interrupted while {current}: nothing was written to {out} "
-            "(an earlier export there is unchanged; the partial folder was removed)"
+            "(any earlier export there is unchanged; the partial folder was removed)"
         ) from None
     except psycopg.OperationalError as exc:
         if conn_lost(exc):
