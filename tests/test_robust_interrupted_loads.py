@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -21,18 +22,23 @@ def _runs(dsn: str) -> list[tuple[int, str]]:
     return [(int(r[0]), str(r[1])) for r in rows]
 
 
+def _wait_until_loading(proc: subprocess.Popen[str], dsn: str) -> None:
+    """Return once the load has committed rows of a later table (error_reports)."""
+    deadline = time.monotonic() + 120
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        while True:
+            assert proc.poll() is None, "generate ended before it could be stopped"
+            assert time.monotonic() < deadline
+            row = conn.execute("SELECT EXISTS (SELECT 1 FROM public.error_reports)").fetchone()
+            if row and row[0]:
+                return
+            time.sleep(0.05)
+
+
 def _kill_generate_mid_load(dsn: str) -> None:
     proc = spawn_cli("generate", "--scale", "small", "--seed", "5", "--dsn", dsn)
     try:
-        deadline = time.monotonic() + 120
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            while True:
-                assert proc.poll() is None, "generate ended before it could be killed"
-                assert time.monotonic() < deadline
-                row = conn.execute("SELECT EXISTS (SELECT 1 FROM public.error_reports)").fetchone()
-                if row and row[0]:
-                    break
-                time.sleep(0.05)
+        _wait_until_loading(proc, dsn)
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
@@ -82,4 +88,19 @@ def test_a_live_load_is_not_marked_interrupted(db_dsn: str, tmp_path: Path) -> N
     # The loader's session is gone (its lock with it): now the run is interrupted.
     refused = run_cli("export", "--out", str(tmp_path / "x"), "--dsn", db_dsn)
     assert_one_line_error(refused, "run 1 (scale tiny, seed 9", "is interrupted")
+    assert _runs(db_dsn) == [(1, "interrupted")]
+
+
+def test_ctrl_c_during_a_load_says_what_it_left(db_dsn: str) -> None:
+    proc = spawn_cli("generate", "--scale", "small", "--dsn", db_dsn)
+    try:
+        _wait_until_loading(proc, db_dsn)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "load interrupted: run 1 is marked interrupted" in lines[0], stderr
     assert _runs(db_dsn) == [(1, "interrupted")]

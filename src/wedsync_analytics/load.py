@@ -22,6 +22,7 @@ from psycopg import sql
 
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.exits import Interrupted
 from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, TableDef, chunks
@@ -212,7 +213,11 @@ def load_scenario(
             status = "completed"
         except KeyboardInterrupt:
             status = "interrupted"
-            raise
+            raise Interrupted(
+                f"load interrupted: run {summary.run_id} is marked interrupted; the tables hold "
+                "the chunks committed so far; run `wedsync-analytics generate --replace` "
+                "to load it whole"
+            ) from None
         finally:
             _finish(conn, summary, status)
         conn.execute("ANALYZE")
