@@ -1,10 +1,4 @@
-"""Exit codes beyond 0 (success), 1 (engines disagree, or a database error) and 2 (bad input).
-
-3: `validate` could not compare PostgreSQL (not the exported database, unreachable, not
-   migrated) and `--no-postgres` was not given: not a pass.
-4: the connection to PostgreSQL was lost during the run.
-130: interrupted (Ctrl-C); the line says what was interrupted and what state it left.
-"""
+"""Errors with exit codes of their own (the README's "Exit codes" table lists them all)."""
 
 from __future__ import annotations
 
