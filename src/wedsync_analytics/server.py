@@ -210,6 +210,7 @@ class EmbeddedServer:
 
     def _check_port_free(self) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as PostgreSQL binds
             try:
                 sock.bind(("127.0.0.1", self.port))
             except OSError as exc:
