@@ -15,7 +15,6 @@ import psycopg
 
 from wedsync_analytics.analyses import sample_data
 from wedsync_analytics.export import export_database
-from wedsync_analytics.export.manifest import FileEntry, seal_of, table_digest
 
 AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
 
@@ -71,6 +70,8 @@ def wait_for_lock_wait(admin: psycopg.Connection, application: str) -> int:
 
 def reseal(out: Path) -> None:
     """Rewrite the manifest's digests and seal to match the files (a consistent forgery)."""
+    from wedsync_analytics.export.manifest import FileEntry, seal_of, table_digest
+
     path = out / "manifest.json"
     data = json.loads(path.read_text())
     for table in data["tables"].values():

@@ -18,14 +18,16 @@ from tests.robust_support import fill, small_export, spawn_cli, tree, wait_for_l
 from wedsync_analytics.export.verify import verify_export
 
 
-def _interrupt_while_blocked(db: psycopg.Connection, dsn: str, *args: str) -> tuple[int, str]:
-    """Run the CLI until it waits on a locked table, then press Ctrl-C (SIGINT)."""
+def _interrupt_while_blocked(
+    db: psycopg.Connection, dsn: str, *args: str, sig: int = signal.SIGINT
+) -> tuple[int, str]:
+    """Run the CLI until it waits on a locked table, then press Ctrl-C (or send `sig`)."""
     with psycopg.connect(dsn) as holder:
         holder.execute("LOCK TABLE public.performance_metrics IN ACCESS EXCLUSIVE MODE")
         proc = spawn_cli(*args, env={"PGAPPNAME": "wsa-ctrl-c-under-test"})
         try:
             wait_for_lock_wait(db, "wsa-ctrl-c-under-test")
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(sig)
             _, stderr = proc.communicate(timeout=60)
         finally:
             if proc.poll() is None:
@@ -63,6 +65,22 @@ def test_ctrl_c_during_validate_says_what_it_left(
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "validate interrupted" in lines[0], stderr
     assert "unchanged" in lines[0]
+
+
+def test_a_killed_export_leaves_a_partial_folder_that_the_next_export_removes(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
+    out = small_export(db, db_dsn, tmp_path / "export")
+    code, _ = _interrupt_while_blocked(
+        db, db_dsn, "export", "--out", str(out), "--dsn", db_dsn, sig=signal.SIGKILL
+    )
+    assert code == -signal.SIGKILL
+    leftovers = [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    assert len(leftovers) == 1 and any(leftovers[0].rglob("*.parquet"))
+    done = run_cli("export", "--out", str(out), "--dsn", db_dsn)
+    assert done.returncode == 0, done.stderr
+    assert f"removed {leftovers[0]}, left by an interrupted run" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 
 
 def test_port_in_use_names_wedsync_pg_port(tmp_path: Path) -> None:
