@@ -104,12 +104,19 @@ def verify_export(directory: str | Path) -> Verification:
                 f"table {name}: manifest.json lists {total} rows in its files but {table.rows} "
                 "in total"
             )
+        missing = [f for f in table.files if not (root / f.path).is_file()]
+        if len(missing) > 1 and len(missing) == len(table.files):
+            found.problems.append(
+                f"table {name}: all its {len(missing)} files are missing "
+                f"({table.rows} rows listed), e.g. {root / missing[0].path}"
+            )
         for entry in table.files:
             path = root / entry.path
             listed.add(path.resolve())
             where = f"table {name}, file {path}"
-            if not path.is_file():
-                found.problems.append(f"{where}: missing ({entry.rows} rows listed)")
+            if entry in missing:
+                if len(missing) < len(table.files) or len(missing) == 1:
+                    found.problems.append(f"{where}: missing ({entry.rows} rows listed)")
                 continue
             size = path.stat().st_size
             found.files += 1

@@ -119,8 +119,11 @@ class _TableWriter:
             buffer, compression="zstd", compression_level=ZSTD_LEVEL, statistics=True
         )
         data = buffer.getbuffer()
-        with path.open("wb") as sink:
-            sink.write(data)
+        try:
+            with path.open("wb") as sink:
+                sink.write(data)
+        except OSError as exc:  # name the file (a failed write() does not)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         digest = hashlib.sha256(data).hexdigest()
         self.files.append(FileEntry(relative, frame.height, digest, len(data)))
 
