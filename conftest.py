@@ -119,3 +119,12 @@ def db(db_dsn: str) -> Iterator[psycopg.Connection]:
     """An autocommit connection to `db_dsn` as the superuser."""
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _spark_session_ends_with_the_tests() -> Iterator[None]:
+    """One local SparkSession for the whole run (engines reuse it); stopped at the end."""
+    yield
+    from wedsync_analytics.engines.spark.session import stop
+
+    stop()

@@ -1,97 +1,97 @@
-"""Benchmark data: N performance_metrics rows made with numpy and loaded by COPY, cached.
+"""Benchmark data: a season-like scenario from the real generator, loaded by the real loader.
 
-The database `wsa_bench` (on $WEDSYNC_DSN's server, else the embedded server) is
-rebuilt only when its performance_metrics row count differs from WSA_BENCH_ROWS
-(default 10,000,000). Rows are spread over the 24 hours before AS_OF, so the
-percentile view's window covers the whole table (the worst case: a full scan).
+Sized by WSA_BENCH_ROWS (default 10,000,000 rows over all tables, the `season` preset's
+size; the organizations scale with it) and WSA_BENCH_DAYS (default 180). The database
+`wsa_bench` lives on the benchmark session's server (the `pg_admin_dsn` fixture: the
+embedded throwaway server, or WEDSYNC_DSN), the same server every benchmark of one
+`make bench` uses. It is reloaded only when it does not hold this scenario's completed load.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import time
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import datetime
 
-import numpy as np
-import polars as pl
 import psycopg
+import pytest
 from psycopg import sql
 
-from wedsync_analytics.analyses import sample_data
-from wedsync_analytics.config import resolve_dsn
-from wedsync_analytics.generate.performance import METRIC_TYPES
+from wedsync_analytics.demo import scenario_end
+from wedsync_analytics.generate import build_scenario
+from wedsync_analytics.generate.scenario import PRESETS, Scenario
+from wedsync_analytics.load import load_scenario
 from wedsync_analytics.migrations import apply_migrations
 
-AS_OF = datetime(2025, 6, 14, 12, 0, tzinfo=UTC)
 ROWS = int(os.environ.get("WSA_BENCH_ROWS", "10000000"))
+DAYS = int(os.environ.get("WSA_BENCH_DAYS", "180"))
+SEASON_ROWS = 10_500_000  # the season preset: 180 days, 700 suppliers, 1600 couples
 DATABASE = "wsa_bench"
-METRICS = list(METRIC_TYPES)  # the performance_metric_type enum's labels
-SERVICES = [f"service-{i:03d}" for i in range(56)]  # 8 x 56 x 24 = 10,752 groups
+SERVER_SETTINGS = ("fsync", "synchronous_commit", "shared_buffers", "work_mem", "max_wal_size")
 
 
-def bench_dsn() -> str:
-    """DSN of the benchmark database, created and migrated if missing."""
-    base = resolve_dsn(None)
-    info = psycopg.conninfo.conninfo_to_dict(base)
-    with psycopg.connect(base, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)
-        ).fetchone()
-        if exists is None:
+def bench_scenario(rows: int = ROWS, days: int = DAYS) -> Scenario:
+    """The season preset with organizations scaled so the load is about `rows` rows."""
+    season = PRESETS["season"]
+    factor = rows / SEASON_ROWS * season.days / days
+    return build_scenario(
+        "season",
+        seed=1,
+        days=days,
+        suppliers=max(1, round(season.suppliers * factor)),
+        couples=max(1, round(season.couples * factor)),
+    )
+
+
+def as_of(scenario: Scenario) -> datetime:
+    """The analyses' `as_of`: the end of the scenario (its last day is in every window)."""
+    return scenario_end(scenario)
+
+
+def _database(admin_dsn: str) -> str:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
+        if found.fetchone() is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+    info = psycopg.conninfo.conninfo_to_dict(admin_dsn)
     info["dbname"] = DATABASE
-    dsn = psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items()})
+    return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items()})
+
+
+def _loaded(dsn: str, scenario: Scenario) -> bool:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT fingerprint = %s AND status = 'completed' FROM public.generation_runs "
+            "ORDER BY id DESC LIMIT 1",
+            (scenario.fingerprint,),
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def server_settings(dsn: str) -> str:
+    """The server configuration the figures were measured on, as one line."""
+    with psycopg.connect(dsn) as conn:
+        values = [
+            f"{name}={conn.execute(sql.SQL('SHOW {}').format(sql.Identifier(name))).fetchone()[0]}"  # type: ignore[index]
+            for name in SERVER_SETTINGS
+        ]
+    return ", ".join(values)
+
+
+@pytest.fixture(scope="session")
+def bench_db(pg_admin_dsn: str) -> Iterator[tuple[str, Scenario]]:
+    """(DSN, scenario) of the loaded benchmark database; loading is not timed by any bench."""
+    dsn = _database(pg_admin_dsn)
     apply_migrations(dsn)
-    return dsn
-
-
-def _chunk(rng: np.random.Generator, n: int) -> pl.DataFrame:
-    start = int(AS_OF.timestamp() * 1_000_000) - 24 * 3600 * 1_000_000
-    micros = start + rng.integers(0, 24 * 3600 * 1_000_000, n)
-    value = np.round(rng.lognormal(4.0, 1.0, n), 3).clip(0, 9_999_999)
-    return pl.DataFrame(
-        {
-            "organization_id": np.full(n, sample_data.ORG_ID),
-            "metric_type": np.array(METRICS)[rng.integers(0, len(METRICS), n)],
-            "service_name": np.array(SERVICES)[rng.integers(0, len(SERVICES), n)],
-            "metric_value": value,
-            "metric_unit": np.full(n, "ms"),
-            "wedding_context": np.full(n, '{"is_weekend": true, "is_wedding_season": true}'),
-            "timestamp": micros,
-        }
-    ).with_columns(pl.col("timestamp").cast(pl.Datetime("us", "UTC")))
-
-
-def ensure_data(dsn: str, rows: int = ROWS) -> float:
-    """Make performance_metrics hold `rows` rows (plus small other tables); load seconds."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        have = conn.execute("SELECT count(*) FROM performance_metrics").fetchone()
-        if have is not None and have[0] == rows:
-            return 0.0
+    scenario = bench_scenario()
+    if not _loaded(dsn, scenario):
         started = time.perf_counter()
-        conn.execute(
-            "TRUNCATE performance_metrics, error_reports, system_health_checks, "
-            "business_events, incidents, core_web_vitals, error_groups CASCADE"
+        summary = load_scenario(dsn, scenario, replace=True)
+        print(
+            f"\n[bench data] {summary.total_rows:,} rows ({scenario.days} days, "
+            f"{scenario.suppliers} suppliers, {scenario.couples} couples) generated and loaded "
+            f"in {time.perf_counter() - started:.0f}s"
         )
-        small = sample_data.random_dataset(1, AS_OF, 20_000)
-        small.pop("performance_metrics")
-        sample_data.load_dataset(conn, small)
-        rng = np.random.default_rng(42)
-        done = 0
-        query = sql.SQL(
-            "COPY performance_metrics (organization_id, metric_type, service_name, "
-            'metric_value, metric_unit, wedding_context, "timestamp") '
-            "FROM STDIN (FORMAT csv)"
-        )
-        while done < rows:
-            n = min(1_000_000, rows - done)
-            buffer = io.BytesIO()
-            _chunk(rng, n).write_csv(
-                buffer, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f%z"
-            )
-            with conn.cursor() as cur, cur.copy(query) as copy:
-                copy.write(buffer.getvalue())
-            done += n
-        conn.execute("VACUUM ANALYZE performance_metrics")
-        return time.perf_counter() - started
+    print(f"\n[bench server] {server_settings(dsn)}")
+    yield dsn, scenario

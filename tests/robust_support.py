@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 
-from wedsync_analytics.analyses import sample_data
+from tests import synthetic
 from wedsync_analytics.export import export_database
 
 AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
@@ -21,7 +21,7 @@ AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
 
 def fill(db: psycopg.Connection, days: int = 30, seed: int = 3) -> None:
     """Load the analyses' sample data set (every table the analyses read)."""
-    sample_data.load_dataset(db, sample_data.random_dataset(seed, AS_OF, days))
+    synthetic.load_dataset(db, synthetic.random_dataset(seed, AS_OF, days))
 
 
 def small_export(db: psycopg.Connection, dsn: str, out: Path) -> Path:

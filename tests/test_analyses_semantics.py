@@ -1,5 +1,5 @@
-"""Pinned semantics, checked by hand-computed answers on all three engines, and the
-PostgreSQL analyses checked against the schema's own views."""
+"""Pinned semantics, checked by hand-computed answers on every engine that can run here,
+and the PostgreSQL analyses checked against the schema's own views."""
 
 from __future__ import annotations
 
@@ -12,28 +12,43 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from wedsync_analytics.analyses import ANALYSES, Params, run_all, run_postgres, sample_data
+from tests import synthetic
+from tests.engines import runnable_engines
+from wedsync_analytics.analyses import ANALYSES, Params, run_all
+from wedsync_analytics.engines.base import Source, normalise
+from wedsync_analytics.engines.postgres import query_frame
 from wedsync_analytics.export import export_database, open_export
+from wedsync_analytics.validate import compare_frames
 
-ORG = sample_data.ORG_ID
+ORG = synthetic.ORG_ID
 AS_OF = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
 TS = pl.Datetime("us", "UTC")
 
 
 def _frames(dsn: str, out: Path, params: Params, names: list[str]) -> dict[str, pl.DataFrame]:
-    """Each engine's answer, after checking that the three agree exactly on these cases."""
+    """PostgreSQL's answer, after checking that every other engine agrees with it (keys and
+    counts exactly, floats within validate's relative 1e-9)."""
     tables = sorted({t for n in names for t in ANALYSES[n].tables})
     export_database(dsn, out, tables)
-    results = run_all(params, reader=open_export(out), dsn=dsn, analyses=names)
+    engines = runnable_engines()
+    results = run_all(
+        params, Source(dsn=dsn, reader=open_export(out)), analyses=names, engines=engines
+    )
+    assert sorted({r.engine for r in results}) == sorted(engines)
     frames: dict[str, pl.DataFrame] = {}
     for r in results:
         assert r.error is None, (r.analysis, r.engine, r.error)
         assert r.frame is not None
         if r.analysis in frames:
-            assert r.frame.equals(frames[r.analysis]), (r.analysis, r.engine)
+            same, _, message, _ = compare_frames(ANALYSES[r.analysis], frames[r.analysis], r.frame)
+            assert same, (r.analysis, r.engine, message)
         else:
             frames[r.analysis] = r.frame
     return frames
+
+
+def funnel_params(as_of: datetime, funnels: dict[str, tuple[str, ...]]) -> Params:
+    return Params(as_of=as_of, overrides={"funnel_conversion": {"funnels": funnels}})
 
 
 def test_percentiles_linear_and_half_open_window(
@@ -57,7 +72,7 @@ def test_percentiles_linear_and_half_open_window(
         },
         schema_overrides={"timestamp": TS, "metric_value": pl.Decimal(10, 3)},
     )
-    sample_data.load_dataset(db, {"performance_metrics": frame})
+    synthetic.load_dataset(db, {"performance_metrics": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["percentiles"])["percentiles"]
     assert got["time_bucket"].to_list() == [AS_OF - timedelta(hours=24), hour]
     first, main = got.row(0, named=True), got.row(1, named=True)
@@ -74,7 +89,7 @@ def test_funnel_window_order_ties_and_incomplete_cohorts(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
     d0 = datetime(2024, 6, 1, tzinfo=UTC)
-    u = sample_data.user_ids(6)
+    u = synthetic.user_ids(6)
     events = [
         (u[0], "a", d0 + timedelta(hours=10)),
         (u[0], "b", d0 + timedelta(hours=10)),  # tie
@@ -101,8 +116,8 @@ def test_funnel_window_order_ties_and_incomplete_cohorts(
         },
         schema_overrides={"event_timestamp": TS},
     )
-    sample_data.load_dataset(db, {"business_events": frame})
-    params = Params(as_of=d0 + timedelta(days=20), steps=("a", "b", "c"))
+    synthetic.load_dataset(db, {"business_events": frame})
+    params = funnel_params(d0 + timedelta(days=20), {"f": ("a", "b", "c")})
     got = _frames(db_dsn, tmp_path / "x", params, ["funnel_conversion"])["funnel_conversion"]
     rows = got.select(
         "cohort_date",
@@ -129,7 +144,7 @@ def test_funnel_cohort_start_is_utc_midnight_of_as_of_minus_30_days(
 ) -> None:
     as_of = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
     start = datetime(2024, 5, 21, tzinfo=UTC)  # midnight of as_of's UTC date - 30 days
-    u = sample_data.user_ids(3)
+    u = synthetic.user_ids(3)
     frame = pl.DataFrame(
         {
             "event_type": "funnel",
@@ -145,8 +160,8 @@ def test_funnel_cohort_start_is_utc_midnight_of_as_of_minus_30_days(
         },
         schema_overrides={"event_timestamp": TS},
     )
-    sample_data.load_dataset(db, {"business_events": frame})
-    params = Params(as_of=as_of, steps=("a", "b"))
+    synthetic.load_dataset(db, {"business_events": frame})
+    params = funnel_params(as_of, {"f": ("a", "b")})
     got = _frames(db_dsn, tmp_path / "x", params, ["funnel_conversion"])["funnel_conversion"]
     assert got.select("cohort_date", "step_number", "users").rows() == [
         (start.date(), 1, 2),
@@ -174,7 +189,7 @@ def test_incident_mtta_mttr(db: psycopg.Connection, db_dsn: str, tmp_path: Path)
         },
         schema_overrides={"created_at": TS, "acknowledged_at": TS, "resolved_at": TS},
     )
-    sample_data.load_dataset(db, {"incidents": frame})
+    synthetic.load_dataset(db, {"incidents": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["incident_response"])
     row = got["incident_response"].row(0, named=True)
     assert (row["severity"], row["wedding_impact"], row["total_incidents"]) == ("high", "none", 3)
@@ -215,7 +230,7 @@ def test_web_vitals_ratings_seasons_and_page_groups(
             "cls_value": pl.Decimal(8, 4),
         },
     )
-    sample_data.load_dataset(db, {"core_web_vitals": frame})
+    synthetic.load_dataset(db, {"core_web_vitals": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["web_vitals"])["web_vitals"]
     assert got.select(
         "season", "page_group", "lcp_rating", "inp_rating", "cls_rating", "passes_cwv"
@@ -241,7 +256,7 @@ def test_weekday_is_iso_in_utc(db: psycopg.Connection, db_dsn: str, tmp_path: Pa
         },
         schema_overrides={"created_at": TS},
     )
-    sample_data.load_dataset(db, {"error_reports": frame})
+    synthetic.load_dataset(db, {"error_reports": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["error_trending"])
     assert got["error_trending"]["weekday"].to_list() == [6, 7]  # Saturday, Sunday (UTC)
 
@@ -250,7 +265,7 @@ def test_weekday_is_utc_but_weekend_errors_are_local(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
     """Two calendars in one row (docs/analyses.md): near midnight they disagree."""
-    sample_data.ensure_base(db, [])
+    synthetic.ensure_base(db, [])
     db.execute("UPDATE public.organizations SET timezone = 'Europe/London' WHERE id = %s", (ORG,))
     times = [  # Friday 23:30 UTC = Saturday 00:30 BST; Sunday 23:30 UTC = Monday 00:30 BST
         datetime(2024, 6, 14, 23, 30, tzinfo=UTC),
@@ -268,7 +283,7 @@ def test_weekday_is_utc_but_weekend_errors_are_local(
         },
         schema_overrides={"created_at": TS},
     )
-    sample_data.load_dataset(db, {"error_reports": frame})
+    synthetic.load_dataset(db, {"error_reports": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["error_trending"])
     rows = got["error_trending"].sort("time_bucket").select("weekday", "weekend_errors").rows()
     assert rows == [(5, 1), (7, 0)]
@@ -308,7 +323,7 @@ def test_web_vitals_page_group_stops_at_query_and_fragment(
         },
         schema_overrides={"created_at": TS, "lcp_value": pl.Decimal(8, 2)},
     )
-    sample_data.load_dataset(db, {"core_web_vitals": frame})
+    synthetic.load_dataset(db, {"core_web_vitals": frame})
     got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["web_vitals"])["web_vitals"]
     expected: dict[str, int] = {}
     for _, group in PAGE_GROUPS:
@@ -360,7 +375,7 @@ VIEWS = {  # analysis: (view, columns compared, extra view filter)
 def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) -> None:
     now = db.execute("SELECT now()").fetchone()
     assert now is not None
-    data = sample_data.random_dataset(11, now[0] - timedelta(hours=1), 400)
+    data = synthetic.random_dataset(11, now[0] - timedelta(hours=1), 400)
     future = now[0] + timedelta(hours=2)  # clock skew: neither analyses nor views count these
     for table, column in (
         ("performance_metrics", "timestamp"),
@@ -372,7 +387,7 @@ def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) 
         data[table] = pl.concat(
             [data[table], skewed.with_columns(pl.lit(future).cast(TS).alias(column))]
         )
-    sample_data.load_dataset(db, data)
+    synthetic.load_dataset(db, data)
     with psycopg.connect(db_dsn) as conn:  # one transaction: one now() for views and as_of
         conn.execute("SET TimeZone = 'UTC'")
         row = conn.execute("SELECT now()").fetchone()
@@ -380,7 +395,7 @@ def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) 
         params = Params(as_of=row[0])
         for name, (view, columns) in VIEWS.items():
             analysis = ANALYSES[name]
-            ours = run_postgres(conn, analysis, params)
+            ours = normalise(query_frame(conn, analysis, params.values(analysis)), analysis)
             cur = conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("public", view)))
             names = [d.name for d in cur.description or []]
             fetched = [
@@ -426,3 +441,46 @@ def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) 
                     ), (name, column)
                 else:
                     assert a == b, (name, column)
+
+
+def test_funnels_per_user_kind_by_default(
+    db: psycopg.Connection, db_dsn: str, tmp_path: Path
+) -> None:
+    """Default funnels are FUNNELS: each user kind is its own funnel, told by its step 1."""
+    from wedsync_analytics.funnels import FUNNELS
+
+    supplier, couple = FUNNELS["supplier"], FUNNELS["couple"]
+    d0 = datetime(2024, 6, 1, 9, tzinfo=UTC)
+    u = synthetic.user_ids(4)
+    events = [
+        (u[0], supplier[0], d0),
+        (u[0], supplier[1], d0 + timedelta(hours=2)),
+        (u[1], couple[0], d0),
+        (u[1], couple[1], d0 + timedelta(hours=1)),
+        (u[1], supplier[1], d0 + timedelta(hours=1)),  # a supplier step: not in a couple funnel
+        (u[2], couple[0], d0 + timedelta(days=1)),
+        (u[3], supplier[1], d0),  # never signed up
+    ]
+    frame = pl.DataFrame(
+        {
+            "event_type": "funnel",
+            "event_name": "step",
+            "organization_id": ORG,
+            "user_id": [e[0] for e in events],
+            "funnel_step": [e[1] for e in events],
+            "event_timestamp": [e[2] for e in events],
+        },
+        schema_overrides={"event_timestamp": TS},
+    )
+    synthetic.load_dataset(db, {"business_events": frame})
+    got = _frames(db_dsn, tmp_path / "x", Params(as_of=AS_OF), ["funnel_conversion"])
+    rows = got["funnel_conversion"].filter(pl.col("step_number") <= 2)
+    day0, day1 = d0.date(), (d0 + timedelta(days=1)).date()
+    assert rows.select("funnel", "cohort_date", "step_name", "users").rows() == [
+        ("couple", day0, couple[0], 1),
+        ("couple", day0, couple[1], 1),
+        ("couple", day1, couple[0], 1),
+        ("couple", day1, couple[1], 0),
+        ("supplier", day0, supplier[0], 1),
+        ("supplier", day0, supplier[1], 1),
+    ]

@@ -10,8 +10,8 @@ import polars as pl
 import psycopg
 import pytest
 
+from tests import synthetic
 from tests.cli_support import assert_one_line_error, run_cli
-from wedsync_analytics.analyses import sample_data
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 
@@ -20,8 +20,8 @@ AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
 
 @pytest.fixture
 def export_dir(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> Path:
-    data = sample_data.random_dataset(5, AS_OF, 60)
-    sample_data.load_dataset(
+    data = synthetic.random_dataset(5, AS_OF, 60)
+    synthetic.load_dataset(
         db, {"performance_metrics": data["performance_metrics"], "incidents": data["incidents"]}
     )
     out = tmp_path / "export"
@@ -88,6 +88,6 @@ def test_stray_and_missing_manifest(export_dir: Path) -> None:
 
 def test_cli_reports_one_line(export_dir: Path) -> None:
     _truncate(_first_file(export_dir, "incidents"))
-    done = run_cli("validate", "--data", str(export_dir), "--no-postgres")
+    done = run_cli("validate", "--data", str(export_dir), "--engines", "duckdb,polars")
     assert done.returncode == 2
     assert_one_line_error(done, "wedsync-analytics: error: ", "truncated", "table incidents")

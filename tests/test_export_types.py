@@ -12,7 +12,7 @@ import polars as pl
 import psycopg
 import pytest
 
-from wedsync_analytics.analyses import sample_data
+from tests import synthetic
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.export.manifest import server_checksum
@@ -21,7 +21,7 @@ TRICKY_TEXT = ["plain", "", 'comma, "quote"\nnewline\\backslash', "\\N", "ünïc
 
 
 def _seed_types(db: psycopg.Connection) -> None:
-    sample_data.ensure_base(db, sample_data.user_ids(3))
+    synthetic.ensure_base(db, synthetic.user_ids(3))
     with db.cursor() as cur:
         for i, text in enumerate(TRICKY_TEXT):
             cur.execute(
@@ -29,7 +29,7 @@ def _seed_types(db: psycopg.Connection) -> None:
                 " wedding_impact, affected_services, tags, context, created_at, resolved_at)"
                 " VALUES (%s, %s, %s, 'high', 'p1', 'wedding_day_critical', %s, %s, %s, %s, %s)",
                 (
-                    sample_data.ORG_ID,
+                    synthetic.ORG_ID,
                     f"incident {i}",
                     text,
                     ["booking", text or "x"] if text is not None else [],
@@ -44,7 +44,7 @@ def _seed_types(db: psycopg.Connection) -> None:
                 " error_message, ip_address, request_data, created_at)"
                 " VALUES (%s, 'db', 'low', 'api', %s, %s, %s, %s)",
                 (
-                    sample_data.ORG_ID,
+                    synthetic.ORG_ID,
                     text or "-",
                     "192.168.0.1" if i % 2 else "2001:db8::1",
                     json.dumps({"nested": {"x": [1, 2.5, None]}}),
@@ -107,8 +107,8 @@ def test_partitions_manifest_and_checksum(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
     as_of = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
-    data = sample_data.random_dataset(3, as_of, 120)
-    sample_data.load_dataset(db, {"performance_metrics": data["performance_metrics"]})
+    data = synthetic.random_dataset(3, as_of, 120)
+    synthetic.load_dataset(db, {"performance_metrics": data["performance_metrics"]})
     out = tmp_path / "export"
     manifest = export_database(
         db_dsn, out, ["performance_metrics", "organizations"], chunk_bytes=2000, flush_rows=40

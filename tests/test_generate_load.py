@@ -10,7 +10,12 @@ from wedsync_analytics.errors import UserError
 from wedsync_analytics.exits import Interrupted
 from wedsync_analytics.generate import build_scenario, plan
 from wedsync_analytics.generate import pools as P
-from wedsync_analytics.generate.errors import KIND_FINGERPRINT, fingerprint
+from wedsync_analytics.generate.fingerprints import (
+    VAR_FINGERPRINT,
+    VAR_KIND,
+    VAR_SUFFIX,
+    fingerprint,
+)
 from wedsync_analytics.generate.tables import TABLES
 from wedsync_analytics.load import load_scenario
 
@@ -108,11 +113,14 @@ def test_load_fills_every_table_and_keeps_keys(db_dsn: str, db: psycopg.Connecti
 
 
 def test_fingerprints_match_sql_function(db: psycopg.Connection) -> None:
-    for (etype, svc, msg, _), fp in zip(P.ERROR_KINDS, KIND_FINGERPRINT, strict=True):
-        row = db.execute(
-            "SELECT error_fingerprint(%s, %s, %s)", (svc, etype, msg.replace("{n}", "4711"))
-        ).fetchone()
-        assert row is not None and row[0] == fp == fingerprint(svc, etype, msg.replace("{n}", "9"))
+    """Every (kind, code path) fingerprint equals SQL error_fingerprint() of its message."""
+    assert len(set(VAR_FINGERPRINT)) == len(VAR_FINGERPRINT)
+    for kind, suffix, fp in zip(VAR_KIND, VAR_SUFFIX, VAR_FINGERPRINT, strict=True):
+        etype, svc, msg, _ = P.ERROR_KINDS[kind]
+        text = msg.replace("{n}", "4711") + suffix
+        row = db.execute("SELECT error_fingerprint(%s, %s, %s)", (svc, etype, text)).fetchone()
+        nine = msg.replace("{n}", "9") + suffix
+        assert row is not None and row[0] == fp == fingerprint(svc, etype, nine)
 
 
 def test_rerun_refuses_then_replace_works(db_dsn: str, db: psycopg.Connection, tiny) -> None:

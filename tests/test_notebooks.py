@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from nbclient import NotebookClient
 
-from wedsync_analytics.analyses import sample_data
+from tests import synthetic
 from wedsync_analytics.export import export_database
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analyst_tour.ipynb"
@@ -20,7 +20,7 @@ def test_analyst_tour_executes(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     as_of = datetime(2024, 6, 15, 12, tzinfo=UTC)
-    sample_data.load_dataset(db, sample_data.random_dataset(9, as_of, 150))
+    synthetic.load_dataset(db, synthetic.random_dataset(9, as_of, 150))
     out = tmp_path / "export"
     export_database(db_dsn, out, ["performance_metrics", "core_web_vitals"])
     monkeypatch.setenv("WEDSYNC_EXPORT_DIR", str(out))

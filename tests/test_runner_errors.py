@@ -8,7 +8,9 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from wedsync_analytics.analyses import Params, run_all, sample_data
+from tests import synthetic
+from wedsync_analytics.analyses import Params, run_all
+from wedsync_analytics.engines.base import Source
 from wedsync_analytics.export import export_database, open_export
 
 AS_OF = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
@@ -19,7 +21,7 @@ def test_duckdb_error_is_a_result_not_a_traceback(
 ) -> None:
     frame = pl.DataFrame(
         {
-            "organization_id": sample_data.ORG_ID,
+            "organization_id": synthetic.ORG_ID,
             "error_type": "db",
             "severity": "low",
             "service_name": "api",
@@ -30,7 +32,7 @@ def test_duckdb_error_is_a_result_not_a_traceback(
         },
         schema_overrides={"created_at": pl.Datetime("us", "UTC")},
     )
-    sample_data.load_dataset(db, {"error_reports": frame})
+    synthetic.load_dataset(db, {"error_reports": frame})
     out = tmp_path / "export"
     export_database(db_dsn, out, ["error_reports"])
     # Damage the export the way no PostgreSQL jsonb could: malformed JSON, same type and rows.
@@ -39,7 +41,7 @@ def test_duckdb_error_is_a_result_not_a_traceback(
         data.with_columns(pl.lit("{not json").alias("wedding_context")).write_parquet(part)
     results = run_all(
         Params(as_of=AS_OF),
-        reader=open_export(out),
+        Source(reader=open_export(out)),
         analyses=["error_trending"],
         engines=("duckdb",),
     )

@@ -8,10 +8,11 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
+from tests import synthetic
 from tests.cli_support import run_cli
 from tests.robust_support import reseal
 from wedsync_analytics import validate as v
-from wedsync_analytics.analyses import ANALYSES, sample_data
+from wedsync_analytics.analyses import ANALYSES
 from wedsync_analytics.export import export_database
 
 HEALTH = ANALYSES["system_health"]
@@ -61,7 +62,7 @@ def test_cli_passes_then_fails_on_a_tampered_export(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
     as_of = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
-    sample_data.load_dataset(db, sample_data.random_dataset(2, as_of, 150))
+    synthetic.load_dataset(db, synthetic.random_dataset(2, as_of, 150))
     out = tmp_path / "export"
     export_database(db_dsn, out)
     report_file = tmp_path / "report.json"

@@ -9,9 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests import synthetic
 from tests.cli_support import assert_one_line_error, run_cli
 from wedsync_analytics import validate as v
-from wedsync_analytics.analyses import Params, sample_data
+from wedsync_analytics.analyses import Params
 from wedsync_analytics.exits import PostgresSkipped
 from wedsync_analytics.export import export_database
 
@@ -19,7 +20,7 @@ AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
 
 
 def _export_then_change_one_row(db: psycopg.Connection, db_dsn: str, out: Path) -> None:
-    sample_data.load_dataset(db, sample_data.random_dataset(2, AS_OF, 150))
+    synthetic.load_dataset(db, synthetic.random_dataset(2, AS_OF, 150))
     export_database(db_dsn, out)
     # The newest error inside the window gets one more occurrence: same row counts,
     # different content (and a different avg_occurrence_per_error on PostgreSQL).
@@ -48,7 +49,7 @@ def test_same_counts_different_content_is_not_a_pass(
 def test_unchanged_database_is_the_exported_one(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
-    sample_data.load_dataset(db, sample_data.random_dataset(2, AS_OF, 60))
+    synthetic.load_dataset(db, synthetic.random_dataset(2, AS_OF, 60))
     out = tmp_path / "export"
     export_database(db_dsn, out)
     report = v.validate(out, db_dsn, params=Params(as_of=AS_OF))

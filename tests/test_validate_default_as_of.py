@@ -8,22 +8,24 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
+from tests import synthetic
 from wedsync_analytics import validate as v
-from wedsync_analytics.analyses import sample_data
 from wedsync_analytics.export import export_database, open_export
+from wedsync_analytics.table_facts import event_time
 
 
 def test_default_as_of_is_the_hour_after_the_newest_event(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
     data_end = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
-    data = sample_data.random_dataset(5, data_end, 120)
-    sample_data.load_dataset(db, data)
+    data = synthetic.random_dataset(5, data_end, 120)
+    synthetic.load_dataset(db, data)
     export_database(db_dsn, tmp_path / "export")
     newest = max(
         frame.select(pl.col(column).max()).item()
-        for table, column in v.EVENT_TIME.items()
-        if table in data and data[table].height
+        for table in data
+        if data[table].height
+        for column in [event_time(table)]
         for frame in [data[table]]
     )
     expected = newest.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)

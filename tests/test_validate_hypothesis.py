@@ -1,4 +1,4 @@
-"""Property: small generated datasets give the same answers on all three engines.
+"""Property: small generated datasets give the same answers on every engine.
 
 Rows come from small pools, so groups are often empty, single-valued or tied; values
 include NULLs; timestamps cluster on window edges, a leap day and DST changes.
@@ -12,13 +12,17 @@ from pathlib import Path
 
 import polars as pl
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
+from tests import synthetic
+from tests.engines import JAVA_MISSING
 from wedsync_analytics import validate as v
-from wedsync_analytics.analyses import Params, sample_data
+from wedsync_analytics.analyses import Params
 from wedsync_analytics.export import export_database
+from wedsync_analytics.funnels import FUNNELS
 
 AS_OFS = [
     datetime(2024, 3, 1, 0, 30, tzinfo=UTC),  # just after a leap day
@@ -38,11 +42,13 @@ TABLES = (
 
 
 @st.composite
-def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[str, ...]]:
+def datasets(
+    draw: st.DrawFn,
+) -> tuple[datetime, dict[str, pl.DataFrame], dict[str, tuple[str, ...]]]:
     as_of = draw(st.sampled_from(AS_OFS))
     seed = draw(st.integers(0, 2**32 - 1))
     size = draw(st.sampled_from([0, 1, 2, 5, 30]))
-    data = sample_data.random_dataset(seed, as_of, size) if size else {}
+    data = synthetic.random_dataset(seed, as_of, size) if size else {}
     # A few hand-picked rows on the edges: exactly as_of, one microsecond before, NULLs.
     edges = draw(
         st.lists(
@@ -63,7 +69,7 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
     if edges:
         extra = pl.DataFrame(
             {
-                "organization_id": sample_data.ORG_ID,
+                "organization_id": synthetic.ORG_ID,
                 "session_id": "s",
                 "page_url": "/",
                 "device_type": "tablet",
@@ -77,12 +83,16 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
             if "core_web_vitals" in data
             else extra
         )
-    steps = draw(
+    funnels = draw(
         st.sampled_from(
-            [sample_data.STEPS, ("signup", "subscription_started"), ("other", "signup")]
+            [
+                FUNNELS,
+                {"short": (FUNNELS["supplier"][0], FUNNELS["supplier"][-1])},
+                {"odd": ("other", FUNNELS["couple"][0]), "couple": FUNNELS["couple"]},
+            ]
         )
     )
-    return as_of, data, steps
+    return as_of, data, funnels
 
 
 @settings(
@@ -91,23 +101,55 @@ def datasets(draw: st.DrawFn) -> tuple[datetime, dict[str, pl.DataFrame], tuple[
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(case=datasets())
-def test_three_engines_agree(
+def test_engines_agree(
     db: psycopg.Connection,
     db_dsn: str,
     tmp_path: Path,
-    case: tuple[datetime, dict[str, pl.DataFrame], tuple[str, ...]],
+    case: tuple[datetime, dict[str, pl.DataFrame], dict[str, tuple[str, ...]]],
 ) -> None:
-    as_of, data, steps = case
+    """PostgreSQL, DuckDB and Polars (the in-process engines)."""
+    agree(db, db_dsn, tmp_path, case, ("postgres", "duckdb", "polars"))
+
+
+@pytest.mark.skipif(JAVA_MISSING is not None, reason=f"Spark tests skipped: {JAVA_MISSING}")
+@settings(
+    max_examples=4,  # each example costs Spark seconds; the semantics tests add hand-made cases
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=datasets())
+def test_spark_agrees_with_postgres(
+    db: psycopg.Connection,
+    db_dsn: str,
+    tmp_path: Path,
+    case: tuple[datetime, dict[str, pl.DataFrame], dict[str, tuple[str, ...]]],
+) -> None:
+    agree(db, db_dsn, tmp_path, case, ("postgres", "spark"))
+
+
+def agree(
+    db: psycopg.Connection,
+    db_dsn: str,
+    tmp_path: Path,
+    case: tuple[datetime, dict[str, pl.DataFrame], dict[str, tuple[str, ...]]],
+    engines: tuple[str, ...],
+) -> None:
+    as_of, data, funnels = case
     db.execute(
         sql.SQL("TRUNCATE {} CASCADE").format(
             sql.SQL(", ").join(sql.Identifier("public", t) for t in (*TABLES, "error_groups"))
         )
     )
-    sample_data.load_dataset(db, data)
+    synthetic.load_dataset(db, data)
     out = tmp_path / "export"
     export_database(db_dsn, out, list(TABLES))
-    report = v.validate(out, db_dsn, params=Params(as_of=as_of, steps=steps))
-    assert report.engines == ["postgres", "duckdb", "polars"]
+    report = v.validate(
+        out,
+        db_dsn,
+        engines=engines,
+        params=Params(as_of, {"funnel_conversion": {"funnels": funnels}}),
+    )
+    assert report.engines == list(engines)
     failures = [
         (
             c.analysis,

@@ -1,4 +1,4 @@
-"""Three-engine validation: every analysis on every available engine, compared.
+"""Validation: every analysis on every available engine, compared.
 
 Keys and counts (integers, strings, booleans, dates, timestamps) must match exactly;
 floats within a relative 1e-9 (with an absolute floor of 1e-12 for values near 0).
@@ -17,14 +17,18 @@ from typing import Any
 import polars as pl
 import psycopg
 
+from wedsync_analytics.analyses.catalog import ANALYSES, Analysis
 from wedsync_analytics.analyses.params import Params, parse_as_of
-from wedsync_analytics.analyses.registry import ANALYSES, Analysis
-from wedsync_analytics.analyses.runner import ENGINES, EngineResult, run_all
+from wedsync_analytics.analyses.runner import EngineResult, run_all
 from wedsync_analytics.config import first_line
+from wedsync_analytics.engines import DEFAULT_ENGINES, engine_class
+from wedsync_analytics.engines.base import Source
+from wedsync_analytics.errors import UserError
 from wedsync_analytics.exits import ConnectionLost, conn_lost, lost_in
 from wedsync_analytics.export.manifest import read_manifest, server_checksum
 from wedsync_analytics.export.reader import ExportReader, open_export
 from wedsync_analytics.export.writer import SESSION_SETTINGS
+from wedsync_analytics.table_facts import event_time
 from wedsync_analytics.validate_checks import check_export, postgres_target
 
 REL_TOL = 1e-9
@@ -190,17 +194,6 @@ def database_matches(
     return None
 
 
-# The event-time column of each table the analyses read.
-EVENT_TIME = {
-    "performance_metrics": "timestamp",
-    "error_reports": "created_at",
-    "system_health_checks": "created_at",
-    "business_events": "event_timestamp",
-    "incidents": "created_at",
-    "core_web_vitals": "created_at",
-}
-
-
 def default_as_of(reader: ExportReader) -> datetime:
     """The top of the hour after the newest event in the export (UTC).
 
@@ -209,8 +202,9 @@ def default_as_of(reader: ExportReader) -> datetime:
     snapshot time.
     """
     newest: list[datetime] = []
-    for table, column in EVENT_TIME.items():
-        if table in reader.tables and reader.entry(table).rows:
+    for table in sorted({t for a in ANALYSES.values() for t in a.tables}):
+        column = event_time(table)
+        if column and table in reader.tables and reader.entry(table).rows:
             value = reader.scan(table).select(pl.col(column).max()).collect().item()
             if isinstance(value, datetime):
                 newest.append(value.astimezone(UTC))
@@ -225,17 +219,21 @@ def validate(
     as_of: datetime | None = None,
     *,
     analyses: list[str] | None = None,
-    engines: tuple[str, ...] = ENGINES,
+    engines: tuple[str, ...] | None = None,
     params: Params | None = None,
+    options: dict[str, str] | None = None,
     allow_incomplete: bool = False,
 ) -> Report:
     """Run every analysis on every available engine over `data_dir` (and `dsn`) and compare.
 
-    First the whole export is verified against its manifest, and PostgreSQL (when `dsn` is
-    given) must be the exported database: otherwise an error says why (`validate_checks`).
+    `engines` None means DEFAULT_ENGINES; an engine named that cannot run here (Spark
+    without Java 17+) is a UserError saying what to install. First the whole export is
+    verified against its manifest, and PostgreSQL (when `dsn` is given) must be the
+    exported database: otherwise an error says why (`validate_checks`).
     """
     check_export(data_dir, allow_incomplete=allow_incomplete)
     skipped: list[str] = []
+    wanted = _usable_engines(engines, options or {})
     if analyses:
         chosen = list(analyses)
     else:  # every analysis whose input tables are in the export
@@ -248,7 +246,7 @@ def validate(
     report = Report(as_of=params.as_of, engines=[])
     if skipped:
         report.notes.append(f"not in the export, so not run: {', '.join(skipped)}")
-    use_dsn = dsn if "postgres" in engines else None
+    use_dsn = dsn if "postgres" in wanted else None
     if use_dsn is not None:
         postgres_target(
             use_dsn,
@@ -257,8 +255,9 @@ def validate(
             lambda conn: database_matches(conn, reader, tables),
             allow_incomplete=allow_incomplete,
         )
-    report.engines = [e for e in engines if e != "postgres" or use_dsn is not None]
-    results = run_all(params, reader=reader, dsn=use_dsn, analyses=chosen, engines=engines)
+    source = Source(dsn=use_dsn, reader=reader, options=options or {})
+    report.engines = [e for e in wanted if engine_class(e).can_read(source)]
+    results = run_all(params, source, analyses=chosen, engines=report.engines)
     lost = next((r for r in results if r.engine == "postgres" and lost_in(r.error)), None)
     if lost is not None:
         raise ConnectionLost(
@@ -313,6 +312,15 @@ def validate(
     return report
 
 
+def _usable_engines(engines: tuple[str, ...] | None, options: dict[str, str]) -> list[str]:
+    """The engines to run; one that cannot run here is a UserError saying what to install."""
+    for name in engines or DEFAULT_ENGINES:
+        problem = engine_class(name).missing(options)
+        if problem is not None:
+            raise UserError(f"{name} cannot run here: {problem}")
+    return list(engines or DEFAULT_ENGINES)
+
+
 def _cell(c: Comparison) -> str:
     rows = "-" if c.rows is None else f"{c.rows} rows"
     if c.status == "reference":
@@ -328,7 +336,7 @@ def print_report(report: Report, console: Any = None) -> None:
     from rich.table import Table
 
     console = console or Console()
-    table = Table(title=f"Three-engine validation (as_of {report.as_of.isoformat()})")
+    table = Table(title=f"Engine validation (as_of {report.as_of.isoformat()})")
     table.add_column("analysis")
     for engine in report.engines:
         table.add_column(engine)

@@ -16,7 +16,7 @@ from wedsync_analytics.export.manifest import Manifest
 from wedsync_analytics.export.verify import verify_export
 from wedsync_analytics.runs import IncompleteLoad, check_load, require_migrated
 
-NO_POSTGRES = "or pass --no-postgres to compare DuckDB and Polars only"
+NO_POSTGRES = "or pass --no-postgres (or --engines without postgres) to leave it out"
 
 
 def check_export(data_dir: str | Path, *, allow_incomplete: bool) -> None:

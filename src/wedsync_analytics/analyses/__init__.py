@@ -1,26 +1,7 @@
-"""The analyses, each computed by PostgreSQL, DuckDB (over Parquet) and Polars (over Parquet)."""
+"""The analyses (`catalog`), their parameters and the runner over every engine."""
 
-from wedsync_analytics.analyses.params import DEFAULT_FUNNEL_STEPS, Params, parse_as_of
-from wedsync_analytics.analyses.registry import ANALYSES, Analysis
-from wedsync_analytics.analyses.runner import (
-    ENGINES,
-    EngineResult,
-    run_all,
-    run_duckdb,
-    run_polars,
-    run_postgres,
-)
+from wedsync_analytics.analyses.catalog import ANALYSES, Analysis
+from wedsync_analytics.analyses.params import Params, parse_as_of
+from wedsync_analytics.analyses.runner import EngineResult, run_all
 
-__all__ = [
-    "ANALYSES",
-    "DEFAULT_FUNNEL_STEPS",
-    "ENGINES",
-    "Analysis",
-    "EngineResult",
-    "Params",
-    "parse_as_of",
-    "run_all",
-    "run_duckdb",
-    "run_polars",
-    "run_postgres",
-]
+__all__ = ["ANALYSES", "Analysis", "EngineResult", "Params", "parse_as_of", "run_all"]

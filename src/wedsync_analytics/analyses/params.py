@@ -1,19 +1,36 @@
-"""Parameters of the analyses: one explicit `as_of` instant and the window lengths."""
+"""Parameters of the analyses: one explicit `as_of` instant plus each analysis's own.
+
+An analysis's parameters and their defaults are in its `analysis.toml`; `Params` holds
+`as_of` and any overrides, per analysis: `Params(as_of, {"web_vitals": {"days": 30}})`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from wedsync_analytics.analyses.catalog import ANALYSES, Analysis
 from wedsync_analytics.errors import UserError
 
-DEFAULT_FUNNEL_STEPS: tuple[str, ...] = (
-    "signup",
-    "onboarding_completed",
-    "first_client_added",
-    "subscription_started",
-)
+
+def check_funnels(value: Any) -> dict[str, tuple[str, ...]]:
+    """Funnels as {name: ordered steps}; each needs at least two distinct step names."""
+    if not isinstance(value, Mapping) or not value:
+        raise UserError(f"funnels must map a funnel name to its steps, got {value!r}")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, steps in value.items():
+        steps = tuple(str(s) for s in steps)
+        if len(steps) < 2 or len(set(steps)) != len(steps):
+            raise UserError(
+                f"funnel {name!r}: steps must be at least two distinct names, got {steps}"
+            )
+        out[str(name)] = steps
+    return out
+
+
+CHECKS = {"funnels": check_funnels}  # parameters whose values need more than a type
 
 
 @dataclass(frozen=True)
@@ -21,43 +38,43 @@ class Params:
     """Every window ends at `as_of` (exclusive), never at the wall clock."""
 
     as_of: datetime
-    hours: int = 24  # percentiles: the view's 24 hours
-    days: int = 7  # error trending: 7 days (see per-analysis overrides)
-    minutes: int = 60  # system health: 1 hour
-    funnel_days: int = 30  # daily funnel step counts: 30 days
-    steps: tuple[str, ...] = field(default=DEFAULT_FUNNEL_STEPS)
-    window_days: int = 14  # funnel conversion window, from step 1, inclusive
-    cohort_days: int = 30  # funnel cohorts: step 1 within this many days
-    incident_days: int = 30  # incidents created in the last 30 days
-    vitals_days: int = 365  # web vitals: one year, so both seasons appear
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None:
             raise UserError("as_of must carry a timezone (e.g. 2025-06-14T12:00:00Z)")
         object.__setattr__(self, "as_of", self.as_of.astimezone(UTC))
-        if len(self.steps) < 2 or len(set(self.steps)) != len(self.steps):
-            raise UserError(f"funnel steps must be at least two distinct names, got {self.steps}")
+        for name, values in self.overrides.items():
+            if name not in ANALYSES:
+                raise UserError(f"no analysis {name!r}; choose from {', '.join(ANALYSES)}")
+            unknown = set(values) - set(ANALYSES[name].defaults)
+            if unknown:
+                raise UserError(
+                    f"{name} has no parameter(s) {', '.join(sorted(unknown))}; "
+                    f"it has: {', '.join(ANALYSES[name].defaults) or 'none'}"
+                )
 
-    def for_analysis(self, name: str) -> Params:
-        """The parameters as one analysis sees them (`days` is per analysis)."""
-        days = {
-            "funnel_daily": self.funnel_days,
-            "incident_response": self.incident_days,
-            "web_vitals": self.vitals_days,
-        }.get(name, self.days)
-        return Params(**{**self.__dict__, "days": days})
+    def values(self, analysis: Analysis) -> dict[str, Any]:
+        """`as_of` and the analysis's parameters (defaults, then overrides), checked."""
+        merged = {**analysis.defaults, **self.overrides.get(analysis.name, {})}
+        checked = {k: CHECKS[k](v) if k in CHECKS else v for k, v in merged.items()}
+        return {"as_of": self.as_of, **checked}
 
-    def bind(self) -> dict[str, Any]:
-        """Values for SQL placeholders (psycopg `%(name)s`, DuckDB `$name`)."""
-        return {
-            "as_of": self.as_of,
-            "hours": self.hours,
-            "days": self.days,
-            "minutes": self.minutes,
-            "steps": list(self.steps),
-            "window_days": self.window_days,
-            "cohort_days": self.cohort_days,
-        }
+
+def sql_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values for SQL placeholders: `funnels` becomes three parallel arrays, one element per
+    step (`funnel_of_step`, `step_number` from 1, `step_name`); the rest as they are."""
+    out = {k: v for k, v in values.items() if k != "funnels"}
+    if "funnels" in values:
+        rows = [
+            (funnel, number, step)
+            for funnel, steps in values["funnels"].items()
+            for number, step in enumerate(steps, start=1)
+        ]
+        out["funnel_of_step"] = [r[0] for r in rows]
+        out["step_number"] = [r[1] for r in rows]
+        out["step_name"] = [r[2] for r in rows]
+    return out
 
 
 def parse_as_of(text: str) -> datetime:

@@ -1,32 +1,23 @@
 """One runner for every analysis on every engine, each result normalised for comparison.
 
-Engines: `postgres` (the SQL file on the live database), `duckdb` (the SQL file over
-the export's Parquet) and `polars` (the lazy module over the same Parquet). Results
-are cast to the analysis's schema and sorted by its keys.
+It loops over the catalog and the engine registry: each engine that can read the source
+(a DSN for database engines, an export for the others) is prepared once (untimed), runs
+every chosen analysis (each timed), and is closed. Results are cast to the analysis's
+schema and sorted by its keys; errors are captured in the result, never raised.
 """
 
 from __future__ import annotations
 
-import importlib
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-import duckdb
 import polars as pl
-import psycopg
 
+from wedsync_analytics.analyses.catalog import ANALYSES, Analysis
 from wedsync_analytics.analyses.params import Params
-from wedsync_analytics.analyses.registry import ANALYSES, Analysis
-from wedsync_analytics.paths import sql_text
-
-if TYPE_CHECKING:
-    from wedsync_analytics.export.reader import ExportReader
-
-ENGINES = ("postgres", "duckdb", "polars")
-_DUCK_PARAM = re.compile(r"\$([a-z_]+)")
+from wedsync_analytics.engines import ENGINES, engine_class
+from wedsync_analytics.engines.base import Engine, Source, normalise
 
 
 @dataclass
@@ -40,109 +31,54 @@ class EngineResult:
     error: str | None = None
 
 
-def normalise(frame: pl.DataFrame, analysis: Analysis) -> pl.DataFrame:
-    """Columns in the analysis's order and types, rows sorted by its keys."""
-    missing = [c for c in analysis.schema if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{analysis.name}: result lacks column(s) {', '.join(missing)}")
-    out = frame.select([pl.col(c).cast(t) for c, t in analysis.schema.items()])
-    return out.sort(list(analysis.keys), nulls_last=True)
+def describe(exc: BaseException) -> str:
+    """`Type: first line` of an engine's error."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else type(exc).__name__}"
 
 
-def run_postgres(conn: psycopg.Connection, analysis: Analysis, params: Params) -> pl.DataFrame:
-    """The PostgreSQL SQL file on `conn` (session TimeZone set to UTC)."""
-    conn.execute("SET TimeZone = 'UTC'")
-    query = sql_text(f"analyses/postgres/{analysis.name}.sql")
-    with conn.cursor() as cur:
-        cur.execute(query.encode(), params.for_analysis(analysis.name).bind())
-        rows = cur.fetchall()
-        names = [d.name for d in cur.description or []]
-    frame = pl.DataFrame(
-        rows, schema={n: analysis.schema.get(n, pl.String()) for n in names}, orient="row"
-    )
-    return normalise(frame, analysis)
-
-
-def duckdb_params(query: str, params: Params, name: str) -> dict[str, Any]:
-    """Only the parameters the query names (DuckDB rejects unused named parameters)."""
-    values = params.for_analysis(name).bind()
-    return {key: values[key] for key in sorted(set(_DUCK_PARAM.findall(query)))}
-
-
-def run_duckdb(con: duckdb.DuckDBPyConnection, analysis: Analysis, params: Params) -> pl.DataFrame:
-    """The DuckDB SQL file on a connection whose views are the export's tables."""
-    query = sql_text(f"analyses/duckdb/{analysis.name}.sql")
-    relation = con.sql(query, params=duckdb_params(query, params, analysis.name))
-    assert relation is not None
-    return normalise(relation.pl(), analysis)
-
-
-def run_polars(tables: dict[str, pl.LazyFrame], analysis: Analysis, params: Params) -> pl.DataFrame:
-    """The Polars lazy module over the export's tables."""
-    module = importlib.import_module(f"wedsync_analytics.analyses.polars_engine.{analysis.name}")
-    lazy: pl.LazyFrame = module.build(tables, params.for_analysis(analysis.name))
-    return normalise(lazy.collect(), analysis)
-
-
-def _timed(analysis: str, engine: str, fn: Any, *args: Any) -> EngineResult:
+def run_one(engine: Engine, analysis: Analysis, params: Params) -> EngineResult:
+    """One analysis on an open engine, timed; an engine's error becomes the result's error."""
     started = time.perf_counter()
     try:
-        frame = fn(*args)
-    except (
-        psycopg.Error,
-        duckdb.Error,
-        ValueError,
-        pl.exceptions.PolarsError,
-        RuntimeError,
-    ) as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        frame = normalise(engine.run(analysis, params.values(analysis)), analysis)
+    except Exception as exc:  # every engine library has its own error types
+        from wedsync_analytics.errors import UserError
+
+        if isinstance(exc, UserError):
+            raise
         return EngineResult(
-            analysis,
-            engine,
-            None,
-            time.perf_counter() - started,
-            f"{type(exc).__name__}: {message}",
+            analysis.name, engine.name, None, time.perf_counter() - started, describe(exc)
         )
-    return EngineResult(analysis, engine, frame, time.perf_counter() - started)
+    return EngineResult(analysis.name, engine.name, frame, time.perf_counter() - started)
 
 
 def run_all(
     params: Params,
+    source: Source,
     *,
-    reader: ExportReader | None = None,
-    dsn: str | None = None,
     analyses: Sequence[str] | None = None,
-    engines: Sequence[str] = ENGINES,
+    engines: Sequence[str] = tuple(ENGINES),
 ) -> list[EngineResult]:
-    """Run each analysis on each engine that has its input (export for DuckDB/Polars, DSN for
-    PostgreSQL); errors are captured in the result, not raised."""
+    """Each chosen analysis on each chosen engine that can read `source`."""
     chosen = [ANALYSES[n] for n in (analyses or list(ANALYSES))]
+    tables = sorted({t for a in chosen for t in a.tables})
     results: list[EngineResult] = []
-    duck = None
-    scans: dict[str, pl.LazyFrame] = {}
-    if reader is not None:
-        needed = sorted({t for a in chosen for t in a.tables})
-        if "duckdb" in engines:
-            duck = reader.duckdb(needed)
-        scans = {t: reader.scan(t) for t in needed}
-    conn = None
-    if dsn is not None and "postgres" in engines:
-        from wedsync_analytics.config import connect
+    for name in engines:
+        cls = engine_class(name)
+        if not cls.can_read(source):
+            continue
+        try:
+            engine = cls(source, tables)
+        except Exception as exc:  # could not even start: every analysis fails the same way
+            from wedsync_analytics.errors import UserError
 
-        conn = connect(dsn, autocommit=True)
-    try:
-        for analysis in chosen:
-            if conn is not None:
-                results.append(
-                    _timed(analysis.name, "postgres", run_postgres, conn, analysis, params)
-                )
-            if duck is not None:
-                results.append(_timed(analysis.name, "duckdb", run_duckdb, duck, analysis, params))
-            if reader is not None and "polars" in engines:
-                results.append(_timed(analysis.name, "polars", run_polars, scans, analysis, params))
-    finally:
-        if conn is not None:
-            conn.close()
-        if duck is not None:
-            duck.close()
+            if isinstance(exc, UserError):
+                raise
+            results += [EngineResult(a.name, name, None, 0.0, describe(exc)) for a in chosen]
+            continue
+        try:
+            results += [run_one(engine, analysis, params) for analysis in chosen]
+        finally:
+            engine.close()
     return results

@@ -13,6 +13,7 @@ import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from wedsync_analytics.config import first_line
+from wedsync_analytics.engines import ENGINES
 from wedsync_analytics.errors import UserError
 
 COMMAND_MODULES = ("db", "migrate", "demo", "export", "validate", "generate")
@@ -36,11 +37,11 @@ def _fail(message: str, code: int) -> None:
     raise SystemExit(code)
 
 
-ENGINE_PACKAGES = frozenset({"duckdb", "polars", "pyarrow", "_duckdb"})
+ENGINE_PACKAGES = frozenset(p for packages in ENGINES.values() for p in packages)
 
 
 def _from_engine(exc: BaseException) -> bool:
-    """Whether `exc` was raised by DuckDB, Polars or PyArrow (checked without importing them)."""
+    """Whether `exc` was raised by an engine's library (checked without importing them)."""
     return type(exc).__module__.split(".")[0] in ENGINE_PACKAGES
 
 

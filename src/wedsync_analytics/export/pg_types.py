@@ -256,8 +256,3 @@ def table_columns(conn: psycopg.Connection, table: str) -> list[Column]:
             )
         )
     return columns
-
-
-def polars_schema(columns: list[Column]) -> dict[str, pl.DataType]:
-    """Final schema of a table."""
-    return {c.name: c.dtype() for c in columns}

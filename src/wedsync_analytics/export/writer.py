@@ -43,20 +43,8 @@ from wedsync_analytics.export.manifest import (
 from wedsync_analytics.export.pg_types import Column, table_columns
 from wedsync_analytics.output_dir import check_output_dir, staged_output
 from wedsync_analytics.runs import LoadState, check_load, require_migrated
+from wedsync_analytics.table_facts import event_time
 
-# Time-series tables split by day, with the column that decides the day (first one present).
-PARTITIONED: dict[str, tuple[str, ...]] = {
-    "performance_metrics": ("timestamp",),
-    "error_reports": ("created_at",),
-    "business_events": ("event_timestamp",),
-    "core_web_vitals": ("created_at",),
-    "api_performance": ("recorded_at",),
-    "database_performance": ("recorded_at",),
-    "user_journey_performance": ("started_at",),
-    "system_health_checks": ("created_at",),
-    "alert_history": ("triggered_at",),
-    "feature_usage": ("used_at",),
-}
 SKIPPED_TABLES = frozenset({"schema_migrations"})
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 ZSTD_LEVEL = 1  # files as small as with the default level 3 here, written in 60% of the time
@@ -87,11 +75,10 @@ def _prepare(conn: psycopg.Connection) -> None:
 
 
 def _partition_column(table: str, columns: Sequence[Column]) -> str | None:
+    """The time series (`table_facts`) are split by the UTC day of their event time."""
+    name = event_time(table)
     kinds = {c.name: c.kind for c in columns}
-    for name in PARTITIONED.get(table, ()):
-        if kinds.get(name) == "timestamptz":
-            return name
-    return None
+    return name if name is not None and kinds.get(name) == "timestamptz" else None
 
 
 class _TableWriter:

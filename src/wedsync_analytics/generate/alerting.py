@@ -232,6 +232,12 @@ def notification_queue(w: World) -> pl.DataFrame:
     sched = a["trig"][alert] + steps[a["policy"][alert], np.minimum(level, 3)] * MINUTE
     channel = np.where(level == 0, 2, np.where(level == 1, 3, 1))
     j = a["j"][alert]
+    attempts, failed, delay = _deliveries(w, sched, channel)
+    done_at = sched + delay
+    pending = ~failed & (done_at >= w.end_us)  # still being retried when the scenario ends
+    status = np.where(failed, 3, np.where(pending, 1, 2))
+    k = np.arange(n, dtype=np.int64)
+    error = Streams(w.seed, "notification_queue")["error"].integers(k, 0, len(_DELIVERY_ERRORS))
     return pl.DataFrame(
         {
             "id": ids(w.seed, "notification_queue", n),
@@ -248,14 +254,56 @@ def notification_queue(w: World) -> pl.DataFrame:
             ),
             "targets": pl.Series(['["on-call"]'] * n),
             "payload": pl.Series(['{"kind":"alert"}'] * n),
-            "status": pl.Series(["sent"] * n),
-            "attempts": 1,
-            "last_error": pl.Series([None] * n, dtype=pl.String),
+            "status": pooled(("pending", "sending", "sent", "failed"), status),
+            "attempts": attempts,
+            "last_error": pl.select(
+                pl.when(pl.Series(attempts > 1)).then(pooled(_DELIVERY_ERRORS, error))
+            ).to_series(),
             "scheduled_at": timestamps(sched),
-            "sent_at": timestamps(sched + 2_000_000),
+            "sent_at": pl.select(
+                pl.when(pl.Series(status == 2)).then(timestamps(np.minimum(done_at, w.end_us - 1)))
+            ).to_series(),
             "created_at": timestamps(sched),
         }
     )
+
+
+# probability that one delivery attempt fails, per channel of CHANNELS (our estimates:
+# chat and paging APIs rarely fail, SMS and voice carriers more often), and inside an
+# incident of the provider's service (SMS/voice: messaging-service, Twilio; e-mail and
+# webhooks: notification-service)
+ATTEMPT_FAILURE = (0.02, 0.04, 0.01, 0.005, 0.03, 0.05)
+OUTAGE_FAILURE = 0.5
+MAX_ATTEMPTS = 3
+RETRY_BACKOFF_US = (30_000_000, 120_000_000)  # after the 1st and the 2nd failure
+_CHANNEL_SERVICE = ("notification-service", "messaging-service", "", "", "notification-service",
+                    "messaging-service")  # fmt: skip
+_DELIVERY_ERRORS = (
+    "provider returned 503 Service Unavailable",
+    "timeout after 10000 ms",
+    "rate limited by provider (429)",
+)
+
+
+def _deliveries(w: World, sched: I64, channel: I64) -> tuple[I64, np.ndarray, I64]:
+    """(attempts, finally failed, delay of the successful attempt) per notification: each
+    attempt fails independently; a failure is retried after a backoff, up to MAX_ATTEMPTS."""
+    s = Streams(w.seed, "notification_queue")
+    k = np.arange(len(sched), dtype=np.int64)
+    p = np.asarray(ATTEMPT_FAILURE)[channel]
+    svc = np.array([P.SERVICES.index(x) if x else -1 for x in _CHANNEL_SERVICE])[channel]
+    j = w.active_incident(sched, np.maximum(svc, 0))
+    outage = (svc >= 0) & (j >= 0) & (w.incidents.service[np.maximum(j, 0)] == svc)
+    p = np.where(outage, OUTAGE_FAILURE, p)
+    attempts = np.ones(len(k), np.int64)
+    ok = s["try0"].uniform(k) >= p
+    for a in range(1, MAX_ATTEMPTS):
+        retry = ~ok
+        attempts += retry
+        ok |= retry & (s[f"try{a}"].uniform(k) >= p)
+    backoff = np.r_[0, np.cumsum(RETRY_BACKOFF_US)]
+    delay = backoff[attempts - 1] + 2_000_000
+    return attempts, ~ok, delay.astype(np.int64)
 
 
 def suppression_rules(w: World) -> pl.DataFrame:
@@ -264,7 +312,7 @@ def suppression_rules(w: World) -> pl.DataFrame:
     suppliers = np.flatnonzero(w.org_kind == SUPPLIER)
     orgs = np.r_[0, suppliers[s["p"].uniform(suppliers) < 0.05]]
     n = len(orgs)
-    starts = w.start_us - 7 * _DAY + np.arange(n) * MINUTE
+    starts = np.maximum(w.org_created[orgs], w.start_us - 7 * _DAY) + np.arange(n) * MINUTE
     return pl.DataFrame(
         {
             "id": ids(w.seed, "suppression_rules", n),

@@ -28,6 +28,7 @@ all evaluated in the market's local time zone.
 from __future__ import annotations
 
 import calendar as _cal
+import copy
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -183,6 +184,15 @@ class HourGrid:
         self.cdf = cdf / cdf[-1]
         self.is_weekend = isodow >= 6
         self.is_season = np.isin(month, np.asarray(m.season_months))
+
+    def with_day_factor(self, factor: F64) -> HourGrid:
+        """A copy whose hourly weights are multiplied by `factor[local day index]`."""
+        out = copy.copy(self)
+        out.__dict__.pop("expected_share", None)
+        out.weight = self.weight * np.asarray(factor)[self.day_index]
+        cdf = np.concatenate([[0.0], np.cumsum(out.weight)])
+        out.cdf = cdf / cdf[-1]
+        return out
 
     @cached_property
     def expected_share(self) -> F64:

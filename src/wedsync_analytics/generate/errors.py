@@ -3,42 +3,31 @@ incident error storms (rows inside each incident's window, under its few fingerp
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 import numpy as np
 import polars as pl
 
 from wedsync_analytics.generate import pools as P
 from wedsync_analytics.generate.columns import json_text, pg_array, pooled, timestamps, uuid4, uuid7
 from wedsync_analytics.generate.events import SESSION_SLOT_US, hex16
+from wedsync_analytics.generate.fingerprints import (
+    KIND_FINGERPRINT,
+    VAR_ENDPOINT,
+    VAR_FINGERPRINT,
+    VAR_KIND,
+    VAR_SUFFIX,
+    VAR_WEIGHT,
+    VARIANTS_PER_KIND,
+    request_data,
+)
 from wedsync_analytics.generate.rng import I64, Stream, Streams
 from wedsync_analytics.generate.world import ERROR_SEVERITIES, SUPPLIER, World, ids
 
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def fingerprint(service: str, error_type: str, message: str) -> str:
-    """Same value as SQL public.error_fingerprint(service, type, message)."""
-    text = _UUID_RE.sub("<uuid>", message.lower())
-    text = re.sub(r"0x[0-9a-f]+", "<hex>", text)
-    text = re.sub(r"[0-9]+", "<n>", text)
-    return hashlib.md5(f"{service}\x1f{error_type}\x1f{text}".encode()).hexdigest()
-
-
-KIND_FINGERPRINT = tuple(fingerprint(s, t, m.replace("{n}", "1")) for t, s, m, _ in P.ERROR_KINDS)
-KIND_ENDPOINT = tuple(
-    next((p for s, p in P.ENDPOINTS if s == svc), "/api/v1/health")
-    for _, svc, _, _ in P.ERROR_KINDS
-)
+# background (non-incident) severity: at most the kind's typical one, drawn from these
+BACKGROUND_SEVERITY = (0.55, 0.33, 0.10, 0.02)
 _STACKS = tuple(
     f"{t}: {m.replace('{n}', '<n>')}\n    at handler ({s}/src/handlers/index.ts:{40 + i})\n"
     f"    at processTicksAndRejections (node:internal/process/task_queues:95:5)"
     for i, (t, s, m, _) in enumerate(P.ERROR_KINDS)
-)
-_REQUEST_POOL = tuple(
-    json_text({"method": m, "path": p, "query": {"page": i % 5 + 1}})
-    for i, ((_, p), m) in enumerate(zip(P.ENDPOINTS, P.HTTP_METHODS * 4, strict=False))
 )
 
 
@@ -65,14 +54,17 @@ def _core(w: World, idx: I64) -> dict[str, np.ndarray]:
     if tenant.any():
         first = np.searchsorted(w.user_org, inc.org[j[tenant]], side="left")
         last = np.searchsorted(w.user_org, inc.org[j[tenant]], side="right")
-        user[tenant] = first + (s["tu"].uniform(idx[tenant]) * (last - first)).astype(np.int64)
-    kind_bg = s["kind"].integers(idx, 0, len(P.ERROR_KINDS))
+        picked = first + (s["tu"].uniform(idx[tenant]) * (last - first)).astype(np.int64)
+        # a user who joins later than the error cannot cause it: the signing-up user does
+        user[tenant] = np.where(w.user_created[picked] <= ts[tenant], picked, first)
+    fp_bg = s["kind"].choice(idx, VAR_WEIGHT)
     kinds = inc.kinds[j]
     n_k = (kinds >= 0).sum(axis=1)
     pick = (s["skind"].uniform(idx) * n_k).astype(np.int64)
-    kind = np.where(storm, kinds[np.arange(len(idx)), pick], kind_bg)
+    fp = np.where(storm, kinds[np.arange(len(idx)), pick] * VARIANTS_PER_KIND, fp_bg)
+    kind = VAR_KIND[fp]
     typical = np.array([e[3] for e in P.ERROR_KINDS])[kind]
-    bg_sev = np.clip(typical + s["sev"].integers(idx, -1, 2), 0, 3)
+    bg_sev = np.minimum(typical, s["bgsev"].choice(idx, BACKGROUND_SEVERITY))
     st_sev = np.where(
         s["sev"].uniform(idx) < 0.7, inc.severity[j], np.maximum(inc.severity[j] - 1, 0)
     )
@@ -86,6 +78,7 @@ def _core(w: World, idx: I64) -> dict[str, np.ndarray]:
         "user": user,
         "org": org,
         "kind": kind,
+        "fp": fp,
         "severity": severity,
         "incident": np.where(storm, j, -1),
         # incident_id only within the incident's own organization (the foreign key is
@@ -113,12 +106,14 @@ def error_reports(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
     idx = np.arange(start, stop, dtype=np.int64)
     c = _core(w, idx)
     s = Streams(w.seed, "error_reports")
-    ts, kind, inc_j, linked = c["ts"], c["kind"], c["incident"], c["linked"]
+    ts, kind, fp, inc_j, linked = c["ts"], c["kind"], c["fp"], c["incident"], c["linked"]
     inc = w.incidents
     in_storm = inc_j >= 0
     jj = np.maximum(inc_j, 0)
     pre = pooled([m.split("{n}")[0] for _, _, m, _ in P.ERROR_KINDS], kind)
-    post = pooled([m.split("{n}")[1] for _, _, m, _ in P.ERROR_KINDS], kind)
+    post = pooled([m.split("{n}")[1] for _, _, m, _ in P.ERROR_KINDS], kind) + pooled(
+        VAR_SUFFIX, fp
+    )
     number = pl.Series(s["n"].integers(idx, 100, 30_000)).cast(pl.String)
     resolved_inc = inc.resolved[jj] >= 0
     status = np.where(
@@ -139,12 +134,12 @@ def error_reports(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
             "error_type": pooled([e[0] for e in P.ERROR_KINDS], kind),
             "severity": pooled(ERROR_SEVERITIES, c["severity"], enum=True),
             "service_name": pooled([e[1] for e in P.ERROR_KINDS], kind),
-            "endpoint_path": pooled(KIND_ENDPOINT, kind),
+            "endpoint_path": pooled(VAR_ENDPOINT, fp),
             "error_message": pre + number + post,
             "stack_trace": pooled(_STACKS, kind),
             "user_id": user_ids,
             "session_id": "sess_" + hex16(Stream(w.seed, "sessions", "id").bits(session_key)),
-            "request_data": pooled(_REQUEST_POOL, s["req"].integers(idx, 0, len(_REQUEST_POOL))),
+            "request_data": request_data(fp, s["req"].integers(idx, 1, 99_999)),
             "user_agent": pooled(P.USER_AGENTS, s["ua"].integers(idx, 0, len(P.USER_AGENTS))),
             "ip_address": pooled(w.pools.ips, s["ip"].integers(idx, 0, len(w.pools.ips))),
             "wedding_context": w.hour_context.gather(hour),
@@ -154,7 +149,7 @@ def error_reports(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
                 .when(pl.Series(has_corr))
                 .then(corr)
             ).to_series(),
-            "fingerprint": pooled(KIND_FINGERPRINT, kind),
+            "fingerprint": pooled(VAR_FINGERPRINT, fp),
             "incident_id": pl.select(
                 pl.when(pl.Series(linked >= 0)).then(inc.id.gather(np.maximum(linked, 0)))
             ).to_series(),
@@ -169,68 +164,72 @@ def error_reports(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
 
 
 def error_groups(w: World) -> pl.DataFrame:
-    """One row per (organization, fingerprint), aggregated from every error_reports row."""
+    """One row per (organization, fingerprint), aggregated from every error_reports row.
+
+    A group is resolved with its last incident; a later error of the group reopens it (a
+    regression, as in Sentry), and each further incident storm under the same fingerprint
+    after the first counts as one too: regression_count = storms - 1 + reopened.
+    """
     total = error_count(w)
+    keys = ("org", "fp", "linked")
+    aggs = (
+        pl.col("count").sum(),
+        pl.col("first").min(),
+        pl.col("ts").max(),
+        pl.col("severity").max(),
+    )
     parts = []
     for a in range(0, total, 1_000_000):
         c = _core(w, np.arange(a, min(total, a + 1_000_000), dtype=np.int64))
-        parts.append(
-            pl.DataFrame(
-                {k: c[k] for k in ("org", "kind", "severity", "linked", "count", "first", "ts")}
-            )
-            .group_by("org", "kind")
-            .agg(
-                pl.col("count").sum(),
-                pl.col("first").min(),
-                pl.col("ts").max(),
-                pl.col("severity").max(),
-                pl.col("linked").max(),
-            )
-        )
-    g = (
-        pl.concat(parts)
-        .group_by("org", "kind")
-        .agg(
-            pl.col("count").sum(),
-            pl.col("first").min(),
-            pl.col("ts").max(),
-            pl.col("severity").max(),
-            pl.col("linked").max(),
-        )
-        .sort("org", "kind")
-    )
+        df = pl.DataFrame({k: c[k] for k in (*keys, "count", "first", "ts", "severity")})
+        parts.append(df.group_by(keys).agg(*aggs))
     inc = w.incidents
-    org, kind = g["org"].to_numpy(), g["kind"].to_numpy()
+    per_incident = pl.concat(parts).group_by(keys).agg(*aggs)
+    g = (
+        per_incident.group_by("org", "fp")
+        .agg(
+            *aggs,
+            pl.col("linked").max(),
+            (pl.col("linked") >= 0).sum().alias("storms"),
+        )
+        .sort("org", "fp")
+    )
+    org, fp = g["org"].to_numpy(), g["fp"].to_numpy()
+    kind = VAR_KIND[fp]
     j = g["linked"].to_numpy()
     jj = np.maximum(j, 0)
+    last_seen = g["ts"].to_numpy()
     resolved = (j >= 0) & (inc.resolved[jj] >= 0)
-    status = np.where(j < 0, 0, np.where(resolved, 2, 1))
+    reopened = resolved & (last_seen > inc.resolved[jj])
+    resolved &= ~reopened
+    status = np.where(j < 0, 0, np.where(resolved, 2, np.where(reopened, 0, 1)))
+    regressions = np.maximum(g["storms"].cast(pl.Int64).to_numpy() - 1, 0) + reopened
     n = len(g)
     titles = [f"{t}: {m.replace('{n}', '<n>')}" for t, _, m, _ in P.ERROR_KINDS]
     return pl.DataFrame(
         {
             "id": ids(w.seed, "error_groups", n),
             "organization_id": w.org_id.gather(org),
-            "fingerprint": pooled(KIND_FINGERPRINT, kind),
+            "fingerprint": pooled(VAR_FINGERPRINT, fp),
             "service_name": pooled([e[1] for e in P.ERROR_KINDS], kind),
             "error_type": pooled([e[0] for e in P.ERROR_KINDS], kind),
-            "title": pooled(titles, kind),
+            "title": pooled(titles, kind) + pooled(VAR_SUFFIX, fp),
             "max_severity": pooled(ERROR_SEVERITIES, g["severity"].to_numpy(), enum=True),
             "status": pooled(
                 ("open", "investigating", "resolved", "closed", "auto_resolved"), status, enum=True
             ),
             "times_seen": g["count"],
             "first_seen": timestamps(g["first"].to_numpy()),
-            "last_seen": timestamps(g["ts"].to_numpy()),
+            "last_seen": timestamps(last_seen),
             "incident_id": pl.select(
                 pl.when(pl.Series(j >= 0)).then(inc.id.gather(jj))
             ).to_series(),
-            "regression_count": 0,
+            "regression_count": regressions.astype(np.int64),
             "resolved_at": pl.select(
                 pl.when(pl.Series(resolved)).then(timestamps(inc.resolved[jj]))
             ).to_series(),
             "created_at": timestamps(g["first"].to_numpy()),
-            "updated_at": timestamps(g["ts"].to_numpy()),
+            "updated_at": timestamps(last_seen),
         }
     )
 

@@ -22,6 +22,9 @@ CONNECTION_MIX = (
     (0.005, 0.005, 0.04, 0.45, 0.25, 0.25, 0, 0.0),
 )
 SESSION_SLOT_US = 3 * 3_600_000_000
+# late arrivals: share of event rows stored minutes to hours after their event time
+LATE_SHARE = 0.02
+LATE_MEDIAN_MIN = 12.0
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
@@ -85,14 +88,18 @@ class Base:
     def devices(self) -> pl.Series:
         return pooled(DEVICES, self.device_idx(), enum=True)
 
-    def connections(self) -> pl.Series:
+    def connection_idx(self) -> I64:
+        """Connection of each row (index into CONNECTIONS), by the user's device."""
         dev = self.device_idx()
         out = np.zeros(self.n, dtype=np.int64)
         for d, mix in enumerate(CONNECTION_MIX):
             sel = dev == d
             if sel.any():
                 out[sel] = self.streams["connection"].choice(self.idx[sel], mix)
-        return pooled(CONNECTIONS, out, enum=True)
+        return out
+
+    def connections(self) -> pl.Series:
+        return pooled(CONNECTIONS, self.connection_idx(), enum=True)
 
     def segments(self) -> pl.Series:
         return pooled(SEGMENTS, user_segment(self.world)[self.user], enum=True)
@@ -149,9 +156,26 @@ def endpoint_choice(b: Base, column: str = "endpoint") -> tuple[I64, I64]:
     return ep, ep_service[ep]
 
 
-def ingest_lag(b: Base, mean_s: float = 2.0) -> I64:
-    """Small positive delay between the event and its storage (created_at)."""
-    return (b.s("lag").exponential(b.idx, mean_s) * 1e6).astype(np.int64) + 1000
+def ingest_lag(b: Base, after_us: I64 | int = 0) -> I64:
+    """Delay between the event and its storage (created_at / processed_at).
+
+    Most rows arrive within seconds (exponential, mean 2 s, from the same uniform that
+    picks the late rows); LATE_SHARE of them arrive late, log-normal with median
+    LATE_MEDIAN_MIN minutes (sigma 1.2: minutes to hours), as batched mobile clients and
+    retried ingest do. A row is stored before the scenario ends (otherwise it would not be
+    in the data yet): storage times are capped there. `after_us` is added to the event
+    time first (e.g. a journey's duration).
+    """
+    u = b.u("lag")
+    lag = (np.log1p(-u) * -2e6).astype(np.int64)
+    late = np.flatnonzero(u >= 1.0 - LATE_SHARE)
+    if len(late):
+        late_lag = b.s("late_lag").lognormal(b.idx[late], LATE_MEDIAN_MIN, 1.2) * 60e6
+        lag[late] = late_lag.astype(np.int64)
+    lag += 1000
+    lag += after_us
+    room = b.world.end_us - 1 - b.ts
+    return np.minimum(lag, room, out=lag)
 
 
 def endpoints(ep: I64) -> pl.Series:

@@ -10,7 +10,8 @@ import polars as pl
 
 from wedsync_analytics.generate import pools as P
 from wedsync_analytics.generate.columns import json_text, pg_array, pooled, timestamps
-from wedsync_analytics.generate.errors import KIND_FINGERPRINT, error_ids, error_orgs
+from wedsync_analytics.generate.errors import error_ids, error_orgs
+from wedsync_analytics.generate.fingerprints import KIND_FINGERPRINT
 from wedsync_analytics.generate.rng import I64, Streams
 from wedsync_analytics.generate.world import (
     ESCALATION_STEPS,

@@ -131,39 +131,62 @@ def monitoring_integrations(w: World) -> pl.DataFrame:
     )
 
 
-_THIRD = (
-    ("Stripe", "payment", True),
-    ("Twilio", "sms", True),
-    ("SendGrid", "email", True),
-    ("Google Calendar", "calendar", False),
-    ("AWS S3", "storage", True),
-    ("Auth0", "authentication", True),
-    ("Mapbox", "maps", False),
-    ("Zoom", "video", False),
-    ("HubSpot", "crm", False),
-    ("PostHog", "analytics", False),
+_THIRD = (  # (provider, type, wedding critical, our service that depends on it)
+    ("Stripe", "payment", True, "payment-service"),
+    ("Twilio", "sms", True, "messaging-service"),
+    ("SendGrid", "email", True, "notification-service"),
+    ("Google Calendar", "calendar", False, "calendar-service"),
+    ("AWS S3", "storage", True, "media-service"),
+    ("Auth0", "authentication", True, "auth-service"),
+    ("Mapbox", "maps", False, ""),
+    ("Zoom", "video", False, ""),
+    ("HubSpot", "crm", False, ""),
+    ("PostHog", "analytics", False, ""),
 )
+# share of an incident's window counted as the provider's downtime, by incident severity
+_DOWNTIME_WEIGHT = (0.05, 0.1, 0.5, 1.0, 1.0)
+_SERVICE_STATUS = ("operational", "degraded", "partial_outage", "major_outage")
 
 
 def third_party_services(w: World) -> pl.DataFrame:
+    """Providers as seen at the scenario's end: an incident of the dependent service still
+    open then makes the provider degraded (low/medium), partial_outage (high) or
+    major_outage (critical); uptime counts the incident windows of the scenario."""
     n = len(_THIRD)
     s = Streams(w.seed, "third_party_services")
     k = np.arange(n, dtype=np.int64)
     t = np.full(n, w.start_us - 200 * _DAY)
+    inc = w.incidents
+    check = w.end_us - _MIN
+    status = np.zeros(n, np.int64)
+    uptime = np.full(n, 100.0)
+    for i, (_, _, _, svc) in enumerate(_THIRD):
+        if not svc:
+            continue
+        mine = inc.service == P.SERVICES.index(svc)
+        window = (np.minimum(inc.end, w.end_us) - inc.start)[mine]
+        down = (window * np.asarray(_DOWNTIME_WEIGHT)[inc.severity[mine]]).sum()
+        uptime[i] = 100.0 * (1.0 - down / (w.end_us - w.start_us))
+        live = mine & (inc.start <= check) & (check < inc.end)
+        if live.any():
+            status[i] = (1, 1, 2, 3, 3)[int(inc.severity[live].max())]
+    base = s["rt"].integers(k, 40, 400)
     return pl.DataFrame(
         {
             "id": ids(w.seed, "third_party_services", n),
-            "service_name": [a for a, _, _ in _THIRD],
-            "service_type": pl.Series([b for _, b, _ in _THIRD]),
-            "api_endpoint": [f"https://api.{a.lower().replace(' ', '')}.com" for a, _, _ in _THIRD],
-            "health_check_endpoint": [
-                f"https://status.{a.lower().replace(' ', '')}.com" for a, _, _ in _THIRD
+            "service_name": [a for a, _, _, _ in _THIRD],
+            "service_type": pl.Series([b for _, b, _, _ in _THIRD]),
+            "api_endpoint": [
+                f"https://api.{a.lower().replace(' ', '')}.com" for a, _, _, _ in _THIRD
             ],
-            "current_status": pl.Series(["operational"] * n),
-            "last_health_check": timestamps(np.full(n, w.end_us - _MIN)),
-            "response_time_ms": s["rt"].integers(k, 40, 400),
-            "uptime_percentage": np.round(99 + s["up"].uniform(k), 2),
-            "wedding_critical": [c for _, _, c in _THIRD],
+            "health_check_endpoint": [
+                f"https://status.{a.lower().replace(' ', '')}.com" for a, _, _, _ in _THIRD
+            ],
+            "current_status": pooled(_SERVICE_STATUS, status),
+            "last_health_check": timestamps(np.full(n, check)),
+            "response_time_ms": (base * np.array([1, 3, 8, 20])[status]).astype(np.int64),
+            "uptime_percentage": np.round(np.maximum(uptime, 0.0), 2),
+            "wedding_critical": [c for _, _, c, _ in _THIRD],
             "fallback_available": k % 2 == 0,
             "created_at": timestamps(t),
             "updated_at": timestamps(t),

@@ -42,6 +42,8 @@ _METRIC_VALUE = (
     lambda z, d, t: 1800.0 * np.exp(0.45 * z) * np.sqrt(d),
     lambda z, d, t: 45_000.0 * np.exp(0.5 * z) * d,
 )
+# share of a tenant's gateway requests refused with HTTP 429, growing with tenant size
+RATE_LIMIT_BASE = 0.002
 _LOAD_POOL = [
     json_text(
         {
@@ -95,81 +97,6 @@ def performance_metrics(w: World, start: int, stop: int, total: int) -> pl.DataF
     )
 
 
-def _rating(lcp: np.ndarray, inp: np.ndarray, cls: np.ndarray) -> pl.Series:
-    """Worst of the LCP/INP/CLS ratings (web-vitals thresholds: good <=, poor >)."""
-    r = np.maximum.reduce(
-        [
-            np.digitize(lcp, [2500, 4000], right=True),
-            np.digitize(inp, [200, 500], right=True),
-            np.digitize(cls, [0.1, 0.25], right=True),
-        ]
-    )
-    return pooled(("good", "needs_improvement", "poor"), r, enum=True)
-
-
-_VIEWPORTS = (
-    (1920, 1080),
-    (1440, 900),
-    (1366, 768),
-    (1024, 1366),
-    (820, 1180),
-    (390, 844),
-    (414, 896),
-    (360, 800),
-)
-_VIEWPORT_BY_DEVICE = ((0, 1, 2), (3, 4), (5, 6, 7))
-
-
-def core_web_vitals(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
-    """One row per page view with its Core Web Vitals."""
-    b = base(w, "core_web_vitals", start, stop, total)
-    dev = b.device_idx()
-    mobile = np.where(dev == 2, 1.35, 1.0)
-    deg = np.sqrt(w.degradation(b.ts))
-    lcp = rounded(b.s("lcp").lognormal(b.idx, 1900.0, 0.45) * mobile * deg, 2, 999_999.0)
-    inp = rounded(b.s("inp").lognormal(b.idx, 110.0, 0.6) * mobile * deg, 2, 999_999.0)
-    cls = rounded(b.s("cls").lognormal(b.idx, 0.05, 0.9), 4, 9_999.0)
-    fcp = rounded(lcp * (0.55 + 0.2 * b.u("fcp")), 2, 999_999.0)
-    ttfb = rounded(b.s("ttfb").lognormal(b.idx, 380.0, 0.5) * deg, 2, 999_999.0)
-    page = b.s("page").integers(b.idx, 0, len(P.PAGES))
-    vp_pick = b.s("viewport").uniform(b.idx)
-    vp = np.zeros(b.n, dtype=np.int64)
-    for d, opts in enumerate(_VIEWPORT_BY_DEVICE):
-        sel = dev == d
-        vp[sel] = np.asarray(opts)[(vp_pick[sel] * len(opts)).astype(np.int64)]
-    ua_by_dev = {0: (0, 1, 5), 1: (4,), 2: (2, 3, 6)}
-    ua = np.zeros(b.n, dtype=np.int64)
-    for d, opts in ua_by_dev.items():
-        sel = dev == d
-        ua[sel] = np.asarray(opts)[(vp_pick[sel] * 997 % 1 * len(opts)).astype(np.int64)]
-    pages = pooled(P.PAGES, page)
-    host = "https://app.wedsync.com"
-    return pl.DataFrame(
-        {
-            "id": b.ids(),
-            "organization_id": b.org_ids(),
-            "user_id": b.user_ids(),
-            "session_id": b.sessions(),
-            "page_url": host + pages.str.replace("{id}", "123", literal=True),
-            "page_group": pages.str.replace("{id}", ":id", literal=True),
-            "lcp_value": lcp,
-            "inp_value": inp,
-            "fid_value": pl.Series([None] * b.n, dtype=pl.Float64),
-            "cls_value": cls,
-            "fcp_value": fcp,
-            "ttfb_value": ttfb,
-            "device_type": b.devices(),
-            "connection_type": b.connections(),
-            "viewport_width": np.array([v[0] for v in _VIEWPORTS])[vp],
-            "viewport_height": np.array([v[1] for v in _VIEWPORTS])[vp],
-            "user_agent": pooled(P.USER_AGENTS, ua),
-            "performance_rating": _rating(lcp, inp, cls),
-            "wedding_workflow_context": b.context(),
-            "created_at": b.times(),
-        }
-    )
-
-
 def api_performance(w: World, start: int, stop: int, total: int) -> pl.DataFrame:
     """One row per API request."""
     b = base(w, "api_performance", start, stop, total)
@@ -182,6 +109,11 @@ def api_performance(w: World, start: int, stop: int, total: int) -> pl.DataFrame
     status = np.where(
         failed, np.where(b.u("code") < 0.7, 503, 500), np.where(b.u("code") < 0.03, 404, 200)
     )
+    # the gateway rate-limits busy tenants (HTTP 429, as error_reports' RateLimitError)
+    p429 = np.minimum(RATE_LIMIT_BASE * (1.0 + w.org_size[b.org] / 20.0), 0.05)
+    limited = (svc == P.SERVICES.index("api-gateway")) & (b.u("limit") < p429) & ~failed
+    status = np.where(limited, 429, status)
+    rt = np.where(limited, rt * 0.05, rt)
     method = b.s("method").choice(b.idx, (0.62, 0.25, 0.06, 0.05, 0.02))
     return pl.DataFrame(
         {
@@ -288,7 +220,9 @@ def user_journey_performance(w: World, start: int, stop: int, total: int) -> pl.
     at = (b.u("at") * (n_steps - 1)).astype(np.int64)
     step_names = [s for _, steps in JOURNEYS for s in steps]
     offsets = np.concatenate([[0], np.cumsum([len(s) for _, s in JOURNEYS])])[:-1]
-    dur = b.s("dur").lognormal(b.idx, 40_000.0, 0.6) * deg
+    # a journey is stored when it ends, so it ends before the scenario does
+    room_ms = (w.end_us - 2 - b.ts) / 1000
+    dur = np.minimum(b.s("dur").lognormal(b.idx, 40_000.0, 0.6) * deg, room_ms)
     dur_us = (dur * 1000).astype(np.int64)
     return pl.DataFrame(
         {
@@ -313,6 +247,6 @@ def user_journey_performance(w: World, start: int, stop: int, total: int) -> pl.
             "connection_type": b.connections(),
             "user_segment": b.segments(),
             "wedding_context": b.context(),
-            "created_at": b.times(dur_us + ingest_lag(b)),
+            "created_at": b.times(ingest_lag(b, dur_us)),
         }
     )

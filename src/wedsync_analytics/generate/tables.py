@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from wedsync_analytics.generate import alerting, business, errors, incidents, ops, performance
+from wedsync_analytics.generate import (
+    alerting,
+    business,
+    errors,
+    incidents,
+    ops,
+    performance,
+    vitals,
+)
 from wedsync_analytics.generate.world import World
 
 Builder = Callable[[World, int, int, int], pl.DataFrame]
@@ -89,7 +97,7 @@ TABLES: tuple[TableDef, ...] = (
     _small("incident_updates", incidents.incident_updates),
     _small("post_incident_analysis", incidents.post_incident_analysis),
     _events("performance_metrics", performance.performance_metrics),
-    _events("core_web_vitals", performance.core_web_vitals),
+    _events("core_web_vitals", vitals.core_web_vitals),
     _events("api_performance", performance.api_performance),
     _events("database_performance", performance.database_performance),
     _events("user_journey_performance", performance.user_journey_performance),

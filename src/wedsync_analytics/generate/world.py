@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from wedsync_analytics.generate import pools as P
+from wedsync_analytics.generate import weddings
 from wedsync_analytics.generate.calendar import US_PER_DAY, US_PER_HOUR, HourGrid, market
 from wedsync_analytics.generate.columns import json_text, uuid4
 from wedsync_analytics.generate.rng import BOOL, F64, I64, Streams
@@ -30,8 +31,17 @@ SEVERITY_WEIGHTS_NORMAL = (0.30, 0.36, 0.22, 0.12, 0.0)
 SEVERITY_WEIGHTS_WEDDING_DAY = (0.08, 0.22, 0.30, 0.24, 0.16)
 # incidents per hour of traffic on Saturdays relative to other days (change freeze)
 SATURDAY_INCIDENT_FACTOR = 0.45
-# escalation steps (minutes after creation) of the default and the wedding-day policy
-ESCALATION_STEPS = {0: (5, 15, 30), 1: (2, 5, 10)}
+# escalation steps (minutes between levels) of the default and the wedding-day policy:
+# unacknowledged after 15 (wedding day: 5) minutes goes to level 1 (PagerDuty's default
+# acknowledgement timeout is 30 minutes, Grafana OnCall's wait steps 5..60: ours are stricter)
+ESCALATION_STEPS = {0: (15, 15, 30), 1: (5, 5, 10)}
+# median minutes from an incident's creation to its acknowledgement (log-normal, sigma 0.8);
+# an estimate: on-call MTTA of a few minutes for paged incidents
+ACK_MEDIAN_MIN = 6.0
+# tenants: supplier activity ~ Pareto(alpha) (alpha = 1.16 gives the "80/20" split), capped
+TENANT_ALPHA = 1.16
+TENANT_CAP = 400.0
+NEW_ORG_SHARE = 0.2
 
 
 def ids(seed: int, table: str, n: int) -> pl.Series:
@@ -79,10 +89,22 @@ class World:
         self.seed = scenario.seed
         self.market = market(scenario.market)
         self.tz = ZoneInfo(self.market.timezone)
-        self.grid = HourGrid(self.market, scenario.start, scenario.days)
-        self.start_us = self.grid.start_us
-        self.end_us = self.grid.end_us
+        self.calendar = HourGrid(self.market, scenario.start, scenario.days)
+        self.start_us = self.calendar.start_us
+        self.end_us = self.calendar.end_us
         self.pools = P.faker_pools(scenario.seed, scenario.market)
+
+    @cached_property
+    def wedding_day_factor(self) -> F64:
+        """Traffic multiplier of each scenario day from its weddings (see `weddings`)."""
+        return weddings.traffic_factor(
+            self.wedding_date, np.datetime64(self.s.start, "D"), self.s.days, self.n_orgs
+        )
+
+    @cached_property
+    def grid(self) -> HourGrid:
+        """The calendar's hours with the wedding-day load added."""
+        return self.calendar.with_day_factor(self.wedding_day_factor)
 
     # ---- organizations -------------------------------------------------------------
     @cached_property
@@ -101,14 +123,32 @@ class World:
         return ids(self.seed, "organizations", self.n_orgs)
 
     @cached_property
-    def org_created(self) -> I64:
-        """Organizations signing up during the scenario (20 %) or up to two years before."""
+    def org_size(self) -> F64:
+        """Relative activity of each organization: suppliers Pareto(alpha = TENANT_ALPHA,
+        x_min = 1, capped at TENANT_CAP), couples log-normal (median 1, sigma 0.5)."""
         s = Streams(self.seed, "organizations")
         k = np.arange(self.n_orgs, dtype=np.int64)
-        new = s["new"].uniform(k) < 0.2
+        pareto = np.minimum((1.0 - s["size"].uniform(k)) ** (-1.0 / TENANT_ALPHA), TENANT_CAP)
+        couple = s["couple_size"].lognormal(k, 1.0, 0.5)
+        size = np.where(self.org_kind == SUPPLIER, pareto, couple)
+        size[0] = 1.0
+        return np.asarray(size, dtype=np.float64)
+
+    @cached_property
+    def org_created(self) -> I64:
+        """Organizations signing up during the scenario (20 %, at times following traffic) or
+        up to two years before."""
+        s = Streams(self.seed, "organizations")
+        k = np.arange(self.n_orgs, dtype=np.int64)
+        new = s["new"].uniform(k) < NEW_ORG_SHARE
         new[0] = False
         before = self.start_us - (1 + s["age"].uniform(k) * 700) * US_PER_DAY
-        during = self.grid.sample(np.arange(self.n_orgs), self.n_orgs, s["t"].uniform(k))
+        g = self.calendar
+        during = (
+            g.start_us
+            + g.random_hours(s["t"].uniform(k)) * US_PER_HOUR
+            + (s["minute"].uniform(k) * US_PER_HOUR).astype(np.int64)
+        )
         return np.where(new, during, before).astype(np.int64)
 
     @cached_property
@@ -117,28 +157,24 @@ class World:
 
     @cached_property
     def wedding_date(self) -> I64:
-        """Wedding day (days since epoch, local) per couple organization; -1 for others."""
+        """Wedding day (days since epoch, local date) per couple organization; -1 for others."""
         s = Streams(self.seed, "weddings")
         k = np.arange(self.n_orgs, dtype=np.int64)
-        horizon = np.arange(-60, 540)  # days from the scenario start
-        first = np.datetime64(self.s.start, "D")
-        dates = first + horizon
-        months = dates.astype("datetime64[M]").astype(np.int64) % 12
-        dows = (dates.astype(np.int64) + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
-        w = (
-            np.asarray(self.market.month_share)[months]
-            * np.asarray(self.market.weekday_share)[dows]
+        created_day = (self.org_created - self.start_us) // US_PER_DAY + np.datetime64(
+            self.s.start, "D"
+        ).astype(np.int64)
+        day = weddings.draw(
+            self.market, np.datetime64(self.s.start, "D"), s["day"].uniform(k), created_day
         )
-        pick = np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), s["day"].uniform(k)), len(w) - 1)
-        out = dates[pick].astype(np.int64)
-        return np.where(self.org_kind == COUPLE, out, -1)
+        return np.where(self.org_kind == COUPLE, day, -1)
 
     # ---- users ---------------------------------------------------------------------
     @cached_property
     def user_org(self) -> I64:
-        s = Streams(self.seed, "users")
-        k = np.arange(self.n_orgs, dtype=np.int64)
-        per_org = np.where(self.org_kind == SUPPLIER, 1 + s["size"].integers(k, 0, 4), 2)
+        """Organization of each user: suppliers have about sqrt(size) users (1 to 25)."""
+        per_org = np.where(
+            self.org_kind == SUPPLIER, np.clip(np.round(np.sqrt(self.org_size)), 1, 25), 2
+        ).astype(np.int64)
         per_org[0] = 8
         return np.repeat(np.arange(self.n_orgs), per_org)
 
@@ -159,11 +195,16 @@ class World:
 
     @cached_property
     def user_created(self) -> I64:
+        """First users sign up with their organization; the others join days later (mean 5),
+        never after the scenario's end (a later join lands uniformly before the end)."""
         s = Streams(self.seed, "users")
         k = np.arange(self.n_users, dtype=np.int64)
         base = self.org_created[self.user_org]
-        later = (s["join"].exponential(k, 5.0) * US_PER_DAY).astype(np.int64)
-        return np.where(self.user_first, base, base + later)
+        later = base + (s["join"].exponential(k, 5.0) * US_PER_DAY).astype(np.int64)
+        room = self.end_us - 1 - base
+        inside = base + (s["join_late"].uniform(k) * room).astype(np.int64)
+        later = np.where(later < self.end_us, later, inside)
+        return np.where(self.user_first, base, later)
 
     @cached_property
     def active_users(self) -> I64:
@@ -178,8 +219,12 @@ class World:
 
     @cached_property
     def active_user_cdf(self) -> F64:
-        kind = self.org_kind[self.user_org[self.active_users]]
-        w = np.where(kind == SUPPLIER, 3.0, 1.0)
+        """Activity of each active user: its organization's size shared by its users, times
+        3 for suppliers (they work in the product; couples visit it)."""
+        users = self.active_users
+        org = self.user_org[users]
+        per_org = np.bincount(self.user_org, minlength=self.n_orgs)[org]
+        w = self.org_size[org] / per_org * np.where(self.org_kind[org] == SUPPLIER, 3.0, 1.0)
         cdf = np.cumsum(w)
         return np.asarray(cdf / cdf[-1], dtype=np.float64)
 
@@ -192,7 +237,7 @@ class World:
         return np.asarray(self.active_users[pos], dtype=np.int64)
 
     def pick_users(self, u: F64) -> I64:
-        """Active users (indices into users) for uniforms `u`, suppliers weighted 3:1.
+        """Active users (indices into users) for uniforms `u`, weighted by `active_user_cdf`.
 
         A 2**20-entry lookup table: each user's probability is exact to within 2**-20.
         """
@@ -250,13 +295,13 @@ class World:
         sev_w = s["sev"].choice(k, SEVERITY_WEIGHTS_WEDDING_DAY)
         severity = np.where(wedding_day, sev_w, sev_n)
         tenant = s["scope"].uniform(k) < 0.3
-        suppliers = np.flatnonzero(self.org_kind == SUPPLIER)
-        org = np.where(tenant, suppliers[s["org"].integers(k, 0, len(suppliers))], 0)
+        org = np.where(tenant, self._tenant_at(start, s["org"].uniform(k)), 0)
+        tenant &= org > 0
         service = s["service"].choice(k, P.SERVICE_WEIGHTS)
         speed = np.where(wedding_day, 0.4, 1.0)  # wedding days: faster detection and response
         detect = (s["detect"].lognormal(k, 4.0, 0.6) * speed * MINUTE).astype(np.int64)
         created = start + np.maximum(detect, 30_000_000)
-        ack_delay = s["ack"].lognormal(k, 12.0, 0.7) * speed
+        ack_delay = s["ack"].lognormal(k, ACK_MEDIAN_MIN, 0.8) * speed
         ack = created + (np.maximum(ack_delay, 0.5) * MINUTE).astype(np.int64)
         sev_factor = np.array([0.6, 0.8, 1.0, 1.5, 1.3])[severity]
         duration = s["duration"].lognormal(k, 40.0, 0.8) * sev_factor
@@ -269,7 +314,6 @@ class World:
         policy = wedding_day.astype(np.int64)
         steps = np.array([ESCALATION_STEPS[0], ESCALATION_STEPS[1]])[policy]
         escalation = (ack_delay[:, None] > np.cumsum(steps, axis=1)).sum(axis=1)
-        escalation = escalation + (severity >= 3)
         kinds = np.full((K, 3), -1, dtype=np.int64)
         for i in range(K):
             own = [j for j, e in enumerate(P.ERROR_KINDS) if e[1] == P.SERVICES[service[i]]]
@@ -297,6 +341,18 @@ class World:
             escalation=escalation,
             storm=storm,
         )
+
+    def _tenant_at(self, ts: I64, u: F64) -> I64:
+        """A supplier existing a day before each time in `ts`, picked in proportion to its
+        size (bigger tenants have more incidents); 0 (the platform) when none exists."""
+        suppliers = np.flatnonzero(self.org_kind == SUPPLIER)
+        out = np.zeros(len(ts), dtype=np.int64)
+        for i, t in enumerate(ts):
+            ok = suppliers[self.org_created[suppliers] < t - US_PER_DAY]
+            if len(ok):
+                cdf = np.cumsum(self.org_size[ok])
+                out[i] = ok[min(int(np.searchsorted(cdf, u[i] * cdf[-1])), len(ok) - 1)]
+        return out
 
     @cached_property
     def storm_offsets(self) -> I64:

@@ -1,0 +1,22 @@
+-- Error trending: see postgres.sql beside this file.
+-- weekday is the ISO weekday in UTC (connection TimeZone UTC); weekend_errors counts the
+-- stored wedding_context.is_weekend, computed in the organization's timezone: the two can
+-- disagree near midnight for a non-UTC organization (docs/analyses.md, error_trending).
+SELECT
+  CAST(organization_id AS VARCHAR)                                        AS organization_id,
+  date_trunc('hour', created_at)                                          AS time_bucket,
+  CAST(isodow(created_at) AS INTEGER)                                     AS weekday,
+  CAST(error_type AS VARCHAR)                                             AS error_type,
+  CAST(severity AS VARCHAR)                                               AS severity,
+  count(*)                                                                AS error_count,
+  count(DISTINCT correlation_id)                                          AS unique_correlations,
+  count(DISTINCT incident_id)                                             AS unique_incidents,
+  avg(CAST(occurrence_count AS DOUBLE))                                   AS avg_occurrence_per_error,
+  count(*) FILTER (WHERE json_extract_string(wedding_context, '$.is_weekend') = 'true')
+                                                                          AS weekend_errors,
+  count(DISTINCT fingerprint)                                             AS unique_fingerprints
+FROM error_reports
+WHERE created_at >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($days AS INTEGER))
+  AND created_at <  CAST($as_of AS TIMESTAMPTZ)
+GROUP BY 1, 2, 3, 4, 5
+ORDER BY time_bucket DESC, error_count DESC, organization_id, error_type, severity

@@ -1,0 +1,80 @@
+-- Ordered funnels with a conversion window: see postgres.sql beside this file.
+WITH RECURSIVE
+step_list AS (
+  SELECT unnest(CAST($funnel_of_step AS VARCHAR[])) AS funnel,
+         unnest(CAST($step_number AS INTEGER[]))    AS step,
+         unnest(CAST($step_name AS VARCHAR[]))      AS name
+),
+steps AS (
+  SELECT funnel, step, name, count(*) OVER (PARTITION BY funnel) AS n FROM step_list
+),
+ev AS (
+  SELECT s.funnel, s.n, s.step, e.user_id, e.event_timestamp AS ts
+  FROM business_events AS e
+  JOIN steps AS s ON s.name = CAST(e.funnel_step AS VARCHAR)
+  WHERE e.user_id IS NOT NULL
+    AND e.event_timestamp < CAST($as_of AS TIMESTAMPTZ)
+),
+starts AS (
+  SELECT funnel, user_id, min(ts) AS t1 FROM ev WHERE step = 1 GROUP BY funnel, user_id
+  HAVING min(ts) >= date_trunc('day', CAST($as_of AS TIMESTAMPTZ))
+                    - to_days(CAST($cohort_days AS INTEGER))
+),
+later AS (
+  SELECT e.funnel, e.user_id, e.n, e.step, e.ts,
+         row_number() OVER (PARTITION BY e.funnel, e.user_id ORDER BY e.ts, e.step) AS pos
+  FROM ev AS e
+  JOIN starts AS s USING (funnel, user_id)
+  WHERE e.step > 1
+    AND e.ts >= s.t1
+    AND e.ts <= s.t1 + to_days(CAST($window_days AS INTEGER))
+),
+walk AS (
+  SELECT funnel, user_id, t1, CAST(0 AS BIGINT) AS pos, 1 AS step, t1 AS ts FROM starts
+  UNION ALL
+  SELECT w.funnel, w.user_id, w.t1, l.pos,
+         CASE WHEN l.step = w.step + 1 THEN l.step ELSE w.step END,
+         CASE WHEN l.step = w.step + 1 THEN l.ts ELSE w.ts END
+  FROM walk AS w
+  JOIN later AS l ON l.funnel = w.funnel AND l.user_id = w.user_id AND l.pos = w.pos + 1
+  WHERE w.step < l.n
+),
+chain AS (
+  SELECT DISTINCT funnel, user_id, t1, step, ts FROM walk
+),
+cohorts AS (
+  SELECT DISTINCT funnel, CAST(t1 AS DATE) AS cohort_date FROM chain
+),
+grid AS (
+  SELECT c.funnel, c.cohort_date, s.step, s.name
+  FROM cohorts AS c
+  JOIN steps AS s USING (funnel)
+),
+reached AS (
+  SELECT funnel, CAST(t1 AS DATE) AS cohort_date, step, count(*) AS users,
+         quantile_cont((epoch_us(ts) - epoch_us(t1)) / 1e6, 0.5) AS median_seconds,
+         avg((epoch_us(ts) - epoch_us(t1)) / 1e6) AS avg_seconds
+  FROM chain
+  GROUP BY 1, 2, 3
+),
+joined AS (
+  SELECT g.funnel, g.cohort_date, g.step, g.name, CAST(coalesce(r.users, 0) AS BIGINT) AS users,
+         r.median_seconds, r.avg_seconds
+  FROM grid AS g
+  LEFT JOIN reached AS r USING (funnel, cohort_date, step)
+)
+SELECT
+  funnel,
+  cohort_date,
+  step                                                          AS step_number,
+  name                                                          AS step_name,
+  users,
+  CAST(users AS DOUBLE) / nullif(lag(users) OVER w, 0)          AS conversion_from_previous,
+  CAST(users AS DOUBLE) / nullif(first_value(users) OVER w, 0)  AS conversion_overall,
+  median_seconds                                                AS median_seconds_to_convert,
+  avg_seconds                                                   AS avg_seconds_to_convert,
+  CAST(cohort_date + 1 AS TIMESTAMP) AT TIME ZONE 'UTC'
+    + to_days(CAST($window_days AS INTEGER)) <= CAST($as_of AS TIMESTAMPTZ) AS cohort_complete
+FROM joined
+WINDOW w AS (PARTITION BY funnel, cohort_date ORDER BY step)
+ORDER BY funnel, cohort_date, step

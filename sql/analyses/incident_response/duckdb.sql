@@ -1,0 +1,31 @@
+-- Incident response: see postgres.sql beside this file.
+WITH i AS (
+  SELECT CAST(severity AS VARCHAR) AS severity, CAST(wedding_impact AS VARCHAR) AS wedding_impact,
+         auto_created, escalation_level,
+         CASE WHEN acknowledged_at < CAST($as_of AS TIMESTAMPTZ)
+              THEN (epoch_us(acknowledged_at) - epoch_us(created_at)) / 1e6 END AS tta,
+         CASE WHEN resolved_at < CAST($as_of AS TIMESTAMPTZ)
+              THEN (epoch_us(resolved_at) - epoch_us(created_at)) / 1e6 END AS ttr
+  FROM incidents
+  WHERE created_at >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($days AS INTEGER))
+    AND created_at <  CAST($as_of AS TIMESTAMPTZ)
+)
+SELECT
+  severity,
+  wedding_impact,
+  count(*)                                    AS total_incidents,
+  count(tta)                                  AS acknowledged_incidents,
+  count(*) - count(tta)                       AS unacknowledged_incidents,
+  count(ttr)                                  AS resolved_incidents,
+  count(*) - count(ttr)                       AS unresolved_incidents,
+  avg(tta)                                    AS mtta_avg_seconds,
+  quantile_cont(tta, 0.50)                    AS mtta_p50_seconds,
+  quantile_cont(tta, 0.95)                    AS mtta_p95_seconds,
+  avg(ttr)                                    AS mttr_avg_seconds,
+  quantile_cont(ttr, 0.50)                    AS mttr_p50_seconds,
+  quantile_cont(ttr, 0.95)                    AS mttr_p95_seconds,
+  count(*) FILTER (WHERE auto_created)        AS auto_created_incidents,
+  count(*) FILTER (WHERE escalation_level > 0) AS escalated_incidents
+FROM i
+GROUP BY 1, 2
+ORDER BY severity, wedding_impact

@@ -1,1 +1,0 @@
-"""Polars (lazy) implementations, one module per analysis, each `build(tables, params)`."""

@@ -1,0 +1,39 @@
+"""The spec's daily funnel step counts (not conversion: steps mix cohorts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from wedsync_analytics.engines.polars._common import (
+    between,
+    count_distinct,
+    days,
+    json_flag,
+)
+
+
+def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
+    start = v["as_of"] - days(v["days"])
+    value = pl.col("conversion_value")
+    return (
+        tables["business_events"]
+        .filter(pl.col("funnel_step").is_not_null() & between("event_timestamp", start, v["as_of"]))
+        .group_by(
+            pl.col("organization_id").cast(pl.String),
+            pl.col("funnel_step").cast(pl.String),
+            pl.col("event_timestamp").dt.date().alias("conversion_date"),
+        )
+        .agg(
+            pl.len().alias("step_events"),
+            count_distinct("user_id").alias("unique_users"),
+            # SUM of no non-NULL values is NULL in SQL, 0 in Polars
+            pl.when(value.count() > 0)
+            .then(value.sum())
+            .cast(pl.Float64)
+            .alias("total_conversion_value"),
+            value.cast(pl.Float64).mean().alias("avg_conversion_value"),
+            json_flag("wedding_context", "is_wedding_season").sum().alias("wedding_season_events"),
+        )
+    )
