@@ -76,7 +76,7 @@ def test_a_deleted_table_no_analysis_reads_is_caught(export: Path) -> None:
 
 
 def test_an_edited_value_is_caught_even_without_postgres(export: Path) -> None:
-    path = export / "incidents" / "part-00000.parquet"
+    path = sorted((export / "incidents").rglob("*.parquet"))[0]
     frame = pl.read_parquet(path)
     frame.with_columns(pl.col("title").str.to_uppercase()).write_parquet(path)
     done = run_cli("validate", "--data", str(export), "--no-postgres")

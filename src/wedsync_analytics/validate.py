@@ -231,9 +231,9 @@ def validate(
     verified against its manifest, and PostgreSQL (when `dsn` is given) must be the
     exported database: otherwise an error says why (`validate_checks`).
     """
+    wanted = _usable_engines(engines, options or {})
     check_export(data_dir, allow_incomplete=allow_incomplete)
     skipped: list[str] = []
-    wanted = _usable_engines(engines, options or {})
     if analyses:
         chosen = list(analyses)
     else:  # every analysis whose input tables are in the export
