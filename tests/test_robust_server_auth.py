@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -60,12 +61,12 @@ def test_another_os_user_is_refused(pg_admin_dsn: str) -> None:
     _check_refused(EmbeddedServer(home=home, port=int(str(info["port"]))))
 
 
-def test_a_trust_data_directory_is_moved_to_passwords(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
+def test_a_trust_data_directory_is_moved_to_passwords(capfd: pytest.CaptureFixture[str]) -> None:
     _require_root_and_embedded()
-    tmp_path.chmod(0o755)
-    server = EmbeddedServer(home=tmp_path / "old", port=free_port())
+    # Outside pytest's tmp tree, which pytest keeps at 0700 (the server's user must enter it).
+    home = Path(tempfile.mkdtemp(prefix="wsa-trust-"))
+    home.chmod(0o755)
+    server = EmbeddedServer(home=home / "old", port=free_port())
     server._prepare_home()
     made = server._run(  # what earlier versions did
         "initdb",
@@ -83,3 +84,4 @@ def test_a_trust_data_directory_is_moved_to_passwords(
         _check_refused(server)
     finally:
         server.destroy()
+        shutil.rmtree(home, ignore_errors=True)
