@@ -36,9 +36,12 @@ def test_migrate_against_dsn(db_dsn: str, args: tuple[str, ...]) -> None:
 
 
 def test_db_url_names_the_configured_port() -> None:
-    done = run_cli("db", "url", env={"WEDSYNC_PG_PORT": "55555"})
+    done = run_cli("db", "url", env={"WEDSYNC_PG_PORT": "55555", "WEDSYNC_HOME": "/tmp/h"})
     assert done.returncode == 0
-    assert done.stdout.strip() == "postgresql://postgres@127.0.0.1:55555/wedsync"
+    assert (
+        done.stdout.strip()
+        == "postgresql://postgres@127.0.0.1:55555/wedsync?passfile=/tmp/h/pgpass"
+    )
 
 
 def test_bad_port_setting_is_one_line() -> None:

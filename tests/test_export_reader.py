@@ -90,4 +90,4 @@ def test_cli_reports_one_line(export_dir: Path) -> None:
     _truncate(_first_file(export_dir, "incidents"))
     done = run_cli("validate", "--data", str(export_dir), "--engines", "duckdb,polars")
     assert done.returncode == 2
-    assert_one_line_error(done, "wedsync-analytics: error: ", "not a readable Parquet file")
+    assert_one_line_error(done, "wedsync-analytics: error: ", "truncated", "table incidents")

@@ -162,7 +162,7 @@ def test_refuses_to_replace_other_directories(db_dsn: str, tmp_path: Path) -> No
     target = tmp_path / "precious"
     target.mkdir()
     (target / "thesis.txt").write_text("do not delete")
-    with pytest.raises(UserError, match="not an earlier export"):
+    with pytest.raises(UserError, match="which wedsync-analytics did not write"):
         export_database(db_dsn, target, ["organizations"])
     assert (target / "thesis.txt").read_text() == "do not delete"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious"]

@@ -7,6 +7,7 @@ import pytest
 from psycopg import sql
 
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.exits import Interrupted
 from wedsync_analytics.generate import build_scenario, plan
 from wedsync_analytics.generate import pools as P
 from wedsync_analytics.generate.fingerprints import (
@@ -154,7 +155,7 @@ def test_interrupted_load_leaves_whole_chunks(
         return original(conn, t, frames, total, progress)
 
     monkeypatch.setattr(load, "copy_table", flaky)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted, match="is marked interrupted"):  # Ctrl-C, said in one line
         load_scenario(db_dsn, tiny, chunk_rows=500)
     row = db.execute("SELECT count(*) FROM performance_metrics").fetchone()
     assert row is not None and row[0] % 500 == 0 and row[0] >= 1000

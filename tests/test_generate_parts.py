@@ -20,6 +20,7 @@ from wedsync_analytics.generate.parts import part_name, part_range
 from wedsync_analytics.generate.tables import TABLES
 from wedsync_analytics.generate.world import World
 from wedsync_analytics.load import open_data
+from wedsync_analytics.output_dir import OUTPUT_LIST
 
 
 @given(total=st.integers(0, 10**7), parts=st.integers(1, 500))
@@ -71,7 +72,9 @@ def test_parts_written_by_processes_read_back_whole(generated: Path) -> None:
     s = build_scenario("tiny", seed=9, days=3)
     data = open_data(generated)
     assert data.scenario == s and len(data.manifests) == 3
-    assert sorted(p.name for p in generated.iterdir()) == [part_name(i, 3) for i in range(3)]
+    assert sorted(p.name for p in generated.iterdir()) == [OUTPUT_LIST] + [
+        part_name(i, 3) for i in range(3)
+    ]
     for name, n in plan(s).items():
         union = pl.concat([pl.read_parquet(f) for f in data.files(name)])
         assert union.height == n == data.table_rows(name)
@@ -170,14 +173,16 @@ def test_generate_out_refuses_foreign_folder_and_replaces_its_own(tmp_path: Path
     out = tmp_path / "data"
     out.mkdir()
     (out / "mine.txt").write_text("keep me")
-    with pytest.raises(UserError, match=r"mine\.txt: not written by `generate --out`"):
+    with pytest.raises(UserError, match=r"not replaced, it holds mine\.txt"):
         write_parquet(s, out, parts=2, workers=1)
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
     (out / "mine.txt").unlink()
     write_parquet(s, out, parts=2, workers=1)
     # a whole generation into its own folder replaces it, old parts included
     write_parquet(build_scenario("tiny", seed=2, days=1), out, parts=3, workers=1)
-    assert sorted(p.name for p in out.iterdir()) == [part_name(i, 3) for i in range(3)]
+    assert sorted(p.name for p in out.iterdir()) == [OUTPUT_LIST] + [
+        part_name(i, 3) for i in range(3)
+    ]
     assert open_data(out).scenario.seed == 2
     # a single part replaces only its own folder, and only when it is ours
     (out / part_name(1, 3) / "extra.txt").write_text("mine")

@@ -10,6 +10,7 @@ import psycopg
 
 from tests import synthetic
 from tests.cli_support import run_cli
+from tests.robust_support import reseal
 from wedsync_analytics import validate as v
 from wedsync_analytics.analyses import ANALYSES
 from wedsync_analytics.export import export_database
@@ -80,10 +81,14 @@ def test_cli_passes_then_fails_on_a_tampered_export(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "all engines agree" in done.stdout
     assert '"ok": true' in report_file.read_text()
-    # Change one health check's response time in the Parquet only: PostgreSQL now disagrees.
+    # Change one health check's response time in the Parquet only: `verify` (run first)
+    # sees it; forged consistently (digests and seal rewritten), PostgreSQL disagrees.
     for victim in (out / "system_health_checks").rglob("*.parquet"):
         frame = pl.read_parquet(victim)
         frame.with_columns(pl.col("response_time_ms") + 1).write_parquet(victim)
+    done = run_cli(*command, env={"COLUMNS": "200"})
+    assert done.returncode == 2 and "table system_health_checks" in done.stderr, done.stderr
+    reseal(out)
     done = run_cli(*command, env={"COLUMNS": "200"})
     assert done.returncode == 1, done.stdout + done.stderr
     assert "MISMATCH" in done.stdout

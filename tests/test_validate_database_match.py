@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from tests import synthetic
-from tests.cli_support import run_cli
+from tests.cli_support import assert_one_line_error, run_cli
 from wedsync_analytics import validate as v
 from wedsync_analytics.analyses import Params
+from wedsync_analytics.exits import PostgresSkipped
 from wedsync_analytics.export import export_database
 
 AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
@@ -31,17 +33,17 @@ def _export_then_change_one_row(db: psycopg.Connection, db_dsn: str, out: Path) 
     assert changed == 1
 
 
-def test_same_counts_different_content_skips_postgres(
+def test_same_counts_different_content_is_not_a_pass(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "export"
     _export_then_change_one_row(db, db_dsn, out)
-    report = v.validate(out, db_dsn, params=Params(as_of=AS_OF))
-    assert report.engines == ["duckdb", "polars"]
-    assert not any(c.engine == "postgres" for c in report.comparisons)
-    notes = [n for n in report.notes if n.startswith("postgres skipped")]
-    assert len(notes) == 1 and "error_reports" in notes[0] and "checksum" in notes[0], notes
-    assert report.ok
+    with pytest.raises(PostgresSkipped) as caught:
+        v.validate(out, db_dsn, params=Params(as_of=AS_OF))
+    message = str(caught.value)
+    assert "postgres not compared: the database is not the exported one" in message
+    assert "error_reports" in message and "checksum" in message
+    assert "it changed since the export: export again" in message
 
 
 def test_unchanged_database_is_the_exported_one(
@@ -56,22 +58,12 @@ def test_unchanged_database_is_the_exported_one(
     assert report.ok
 
 
-def test_cli_exits_0_with_a_note_when_only_the_content_differs(
+def test_cli_exits_3_when_only_the_content_differs(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "export"
     _export_then_change_one_row(db, db_dsn, out)
-    done = run_cli(
-        "validate",
-        "--data",
-        str(out),
-        "--dsn",
-        db_dsn,
-        "--as-of",
-        AS_OF.isoformat(),
-        env={"COLUMNS": "200"},
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "postgres skipped: the database is not the exported one" in done.stdout
-    assert "all engines agree" in done.stdout
-    assert "Traceback" not in done.stderr
+    done = run_cli("validate", "--data", str(out), "--dsn", db_dsn, "--as-of", AS_OF.isoformat())
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert_one_line_error(done, "postgres not compared", "--no-postgres")
+    assert "all engines agree" not in done.stdout

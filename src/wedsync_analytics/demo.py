@@ -19,6 +19,7 @@ from wedsync_analytics.generate import Scenario, build_scenario
 from wedsync_analytics.generate.calendar import market
 from wedsync_analytics.load import LoadSummary, Progress, load_scenario
 from wedsync_analytics.migrations import apply_migrations
+from wedsync_analytics.output_dir import check_output_dir
 from wedsync_analytics.paths import sql_text
 from wedsync_analytics.validate import Report, validate
 
@@ -73,6 +74,7 @@ def run(
     The generated data replaces what the target database holds: the embedded server's
     `wedsync_demo` database by default, or the database that `dsn` names.
     """
+    check_output_dir(out_dir)  # before any work: never load for 35 s, then refuse the folder
     scenario = build_scenario(scale, seed=seed, market=market)
     target = resolve_dsn(dsn, database=DEMO_DATABASE)
     echo(f"database: {target}")

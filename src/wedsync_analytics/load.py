@@ -27,17 +27,18 @@ from psycopg import sql
 
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.exits import Interrupted
 from wedsync_analytics.generate import parts
 from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.parts import GeneratedData
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, TableDef, chunks
 from wedsync_analytics.generate.world import World
+from wedsync_analytics.runs import LOAD_LOCK_KEY, mark_dead_runs
 
 Progress = Callable[[str, int, int], None]
 Source = Callable[[TableDef], tuple[int, Iterator[pl.DataFrame]]]  # a table's rows and chunks
 DEFAULT_CHUNK_ROWS = 50_000
-LOAD_LOCK_KEY = 725_925_902  # advisory lock: one load at a time per database
 
 
 @dataclass
@@ -234,6 +235,7 @@ def _load(
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)
         _lock_out_other_loads(conn)
+        mark_dead_runs(conn)  # runs left 'running' by a killed load become 'interrupted'
         busy = _non_empty(conn)
         if busy and not replace:
             _refuse(conn, scenario, busy)
@@ -262,7 +264,11 @@ def _load(
             status = "completed"
         except KeyboardInterrupt:
             status = "interrupted"
-            raise
+            raise Interrupted(
+                f"load interrupted: run {summary.run_id} is marked interrupted; the tables hold "
+                "the chunks committed so far; run `wedsync-analytics generate --replace` "
+                "to load it whole"
+            ) from None
         finally:
             _finish(conn, summary, status)
         conn.execute("ANALYZE")

@@ -5,12 +5,21 @@ A file whose first line is `-- wedsync:no-transaction` runs outside a transactio
 one statement at a time (split on a `;` that ends a line), which is what
 `CREATE INDEX CONCURRENTLY` needs; its statements must therefore be idempotent
 (`IF NOT EXISTS`) so that a rerun after a failure completes it.
+
+Concurrent `migrate` runs take turns on an advisory lock. A waiting run polls with
+`pg_try_advisory_lock` between short sleeps instead of blocking in `pg_advisory_lock`:
+a blocked statement is a transaction that `CREATE INDEX CONCURRENTLY` (run by the
+holder) waits for, which the server reports as a deadlock. After its wait a run finds
+the migrations applied and has nothing to do; after `LOCK_WAIT_SECONDS` it gives up
+saying another migrate is running.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +34,8 @@ NO_TRANSACTION_MARKER = "-- wedsync:no-transaction"
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _STATEMENT_END = re.compile(r";[ \t]*(?:--[^\n]*)?$", re.MULTILINE)
 _LOCK_KEY = 725_925_901  # advisory lock serialising concurrent `migrate` runs
+LOCK_WAIT_SECONDS = 600.0
+_POLL_SECONDS = 0.2
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS public.schema_migrations (
@@ -129,12 +140,42 @@ def status(dsn: str, directory: Path | None = None) -> list[MigrationState]:
     ]
 
 
-def apply_migrations(dsn: str, directory: Path | None = None) -> list[str]:
-    """Apply every pending migration in order; return the names applied (empty if none)."""
+def _take_lock(
+    conn: psycopg.Connection, wait_seconds: float, waiting: Callable[[], None] | None
+) -> None:
+    """Take the migrate lock, polling (never blocking inside a statement)."""
+    deadline = time.monotonic() + wait_seconds
+    told = False
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK_KEY,)).fetchone()
+        if row and row[0]:
+            return
+        if time.monotonic() >= deadline:
+            raise UserError(
+                f"another migrate is running on this database (waited {wait_seconds:.0f} s); "
+                "nothing done; run again when it has finished"
+            )
+        if waiting is not None and not told:
+            waiting()
+            told = True
+        time.sleep(_POLL_SECONDS)
+
+
+def apply_migrations(
+    dsn: str,
+    directory: Path | None = None,
+    *,
+    wait_seconds: float = LOCK_WAIT_SECONDS,
+    waiting: Callable[[], None] | None = None,
+) -> list[str]:
+    """Apply every pending migration in order; return the names applied (empty if none).
+
+    `waiting` is called once if another migrate holds the lock (then this one waits).
+    """
     migrations = load_migrations(directory)
     done: list[str] = []
     with connect(dsn, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY,))
+        _take_lock(conn, wait_seconds, waiting)
         try:
             conn.execute(_CREATE_TABLE)
             applied = _applied(conn)

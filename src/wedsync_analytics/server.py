@@ -5,16 +5,26 @@ belong to, and its processes run as, the unprivileged OS user `wedsync_pg`
 (created with `useradd --system` if missing). The data directory is
 `<home>/pgdata` (see `paths.wedsync_home`), kept between runs; the server listens
 on 127.0.0.1 only, on `$WEDSYNC_PG_PORT` (default 54329).
+
+Every connection, local socket or TCP, authenticates with scram-sha-256. The superuser's
+password is generated (`secrets`) at `initdb` and kept in `<home>/pgpass`, a libpq
+password file that only its owner (the user running the commands) may read; the server's
+URL names it (`?passfile=...`), so psycopg, psql and any libpq tool find the password
+without it ever being printed. A data directory created with trust authentication by an
+earlier version gets a password and scram-sha-256 on its next start (said on stderr).
 """
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +36,13 @@ from wedsync_analytics.paths import wedsync_home
 SERVICE_USER = "wedsync_pg"
 DATABASE = "wedsync"
 SUPERUSER = "postgres"
+PASSFILE = "pgpass"
+HBA_RULES = (
+    "# wedsync-analytics: every connection needs the password (scram-sha-256)\n"
+    "local all all scram-sha-256\n"
+    "host all all 127.0.0.1/32 scram-sha-256\n"
+    "host all all ::1/128 scram-sha-256\n"
+)
 
 
 def _bin_dir() -> Path:
@@ -97,9 +114,109 @@ class EmbeddedServer:
     def socket_dir(self) -> Path:
         return self.home / "run"
 
+    @property
+    def passfile(self) -> Path:
+        return self.home / PASSFILE
+
     def url(self, database: str = DATABASE) -> str:
-        """A libpq URL for `database` on this server."""
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+        """A libpq URL for `database` on this server; the password is read from `passfile`."""
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}?passfile={self.passfile}"
+
+    def _write_passfile(self, password: str) -> None:
+        """`127.0.0.1:*:*:postgres:<password>` (and the socket), readable by its owner only."""
+        hosts = ("127.0.0.1", "localhost", str(self.socket_dir).replace(":", "\\:"))
+        lines = "".join(f"{host}:*:*:{SUPERUSER}:{password}\n" for host in hosts)
+        tmp = self.passfile.with_name(f".{PASSFILE}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as sink:
+            sink.write(lines)
+        os.chmod(tmp, 0o600)
+        tmp.replace(self.passfile)
+
+    def _password(self) -> str:
+        for line in self.passfile.read_text(encoding="utf-8").splitlines():
+            if line.startswith("127.0.0.1:"):
+                return line.split(":", 4)[4]
+        raise UserError(f"{self.passfile}: no password line; see README (embedded server)")
+
+    def _initdb(self) -> None:
+        password = secrets.token_urlsafe(32)
+        pwfile = self.home / f".initdb-{secrets.token_hex(4)}"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as sink:
+            sink.write(password + "\n")
+        try:
+            if _is_root():  # initdb runs as the service user and must read it, once
+                entry = _ensure_service_user()
+                os.chown(pwfile, entry.pw_uid, entry.pw_gid)
+            done = self._run(
+                "initdb",
+                [
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    SUPERUSER,
+                    "--auth=scram-sha-256",
+                    f"--pwfile={pwfile}",
+                    "--encoding=UTF8",
+                    "--locale=C",
+                ],
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        if done.returncode != 0:
+            raise UserError(f"initdb failed in {self.data_dir}: {done.stderr.strip()}")
+        self._write_passfile(password)
+
+    def _trusting(self) -> bool:
+        hba = self.data_dir / "pg_hba.conf"
+        rules = [
+            line.split()
+            for line in hba.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+        return any(rule[-1] == "trust" for rule in rules if rule)
+
+    def _require_password(self) -> None:
+        """Move a data directory made with trust authentication to scram-sha-256 (running)."""
+        import psycopg
+        from psycopg import sql
+
+        password = secrets.token_urlsafe(32)
+        trust_url = f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/postgres"
+        with psycopg.connect(trust_url, autocommit=True) as conn:
+            conn.execute("SET password_encryption = 'scram-sha-256'")
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(SUPERUSER), sql.Literal(password)
+                )
+            )
+            self._write_passfile(password)
+            hba = self.data_dir / "pg_hba.conf"
+            hba.write_text(HBA_RULES, encoding="utf-8")
+            if _is_root():
+                entry = _ensure_service_user()
+                os.chown(hba, entry.pw_uid, entry.pw_gid)
+            conn.execute("SELECT pg_reload_conf()")
+        print(
+            f"wedsync-analytics: note: the embedded server in {self.data_dir} trusted every "
+            f"local connection; it now requires a password (in {self.passfile}, readable by "
+            "you only); `wedsync-analytics db url` gives the URL to connect",
+            file=sys.stderr,
+        )
+
+    def _check_port_free(self) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as PostgreSQL binds
+            try:
+                sock.bind(("127.0.0.1", self.port))
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                raise UserError(
+                    f"port {self.port} on 127.0.0.1: address already in use by another program; "
+                    "set WEDSYNC_PG_PORT to a free port (or stop that program)"
+                ) from exc
 
     def _run(self, program: str, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
         kwargs: dict[str, object] = {}
@@ -141,23 +258,19 @@ class EmbeddedServer:
     def start(self) -> bool:
         """Initialise if needed and start; True if it was started now, False if already up."""
         self._prepare_home()
-        if not self.initialised():
-            done = self._run(
-                "initdb",
-                [
-                    "-D",
-                    str(self.data_dir),
-                    "-U",
-                    SUPERUSER,
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--locale=C",
-                ],
-            )
-            if done.returncode != 0:
-                raise UserError(f"initdb failed in {self.data_dir}: {done.stderr.strip()}")
         if self.running():
+            if self._trusting():
+                self._require_password()
             return False
+        self._check_port_free()
+        if not self.initialised():
+            self._initdb()
+        elif not self.passfile.is_file() and not self._trusting():
+            raise UserError(
+                f"{self.passfile} is missing, so the password of the embedded server in "
+                f"{self.data_dir} is unknown; restore the file, or remove {self.home} "
+                "to start afresh (its data is lost)"
+            )
         options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.socket_dir}"]
         options += [f"-c {name}={value}" for name, value in self.extra_settings]
         done = self._run(
@@ -181,6 +294,8 @@ class EmbeddedServer:
                 f"the embedded PostgreSQL did not start (port {self.port}): "
                 f"{' | '.join(tail) or done.stderr.strip()}; see {self.log_file}"
             )
+        if self._trusting():
+            self._require_password()
         self.ensure_database()
         return True
 

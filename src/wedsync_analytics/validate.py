@@ -20,14 +20,16 @@ import psycopg
 from wedsync_analytics.analyses.catalog import ANALYSES, Analysis
 from wedsync_analytics.analyses.params import Params, parse_as_of
 from wedsync_analytics.analyses.runner import EngineResult, run_all
-from wedsync_analytics.config import connect, first_line
+from wedsync_analytics.config import first_line
 from wedsync_analytics.engines import DEFAULT_ENGINES, engine_class
 from wedsync_analytics.engines.base import Source
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.exits import ConnectionLost, conn_lost, lost_in
 from wedsync_analytics.export.manifest import read_manifest, server_checksum
 from wedsync_analytics.export.reader import ExportReader, open_export
 from wedsync_analytics.export.writer import SESSION_SETTINGS
 from wedsync_analytics.table_facts import event_time
+from wedsync_analytics.validate_checks import check_export, postgres_target
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-12
@@ -161,31 +163,34 @@ def compare_frames(
     return False, worst, f"{differing.height} row(s) differ in {', '.join(problems)}", differing
 
 
-def database_matches(dsn: str, reader: ExportReader, tables: list[str]) -> str | None:
+def database_matches(
+    conn: psycopg.Connection, reader: ExportReader, tables: list[str]
+) -> str | None:
     """None if the database holds what was exported of `tables`, else what differs.
 
     "What was exported" is each table's row count and server checksum in manifest.json
     (`export.manifest.server_checksum` over the exported columns, with the export's session
     settings): equal row counts alone do not make two databases the same.
     """
-    with connect(dsn, autocommit=True) as conn:
-        for statement in SESSION_SETTINGS:
-            conn.execute(statement)
-        for table in tables:
-            entry = reader.manifest.tables.get(table)
-            if entry is None:
-                continue
-            try:
-                rows, checksum = server_checksum(conn, table, entry.columns)
-            except psycopg.Error as exc:
-                return f"{table}: no checksum of the exported columns ({first_line(exc)})"
-            if rows != entry.rows:
-                return f"{table} has {rows} rows in the database but {entry.rows} in the export"
-            if checksum != entry.checksum:
-                return (
-                    f"{table} has the exported {rows} rows but another content: checksum "
-                    f"{checksum} in the database, {entry.checksum} in the export"
-                )
+    for statement in SESSION_SETTINGS:
+        conn.execute(statement)
+    for table in tables:
+        entry = reader.manifest.tables.get(table)
+        if entry is None:
+            continue
+        try:
+            rows, checksum = server_checksum(conn, table, entry.columns)
+        except psycopg.Error as exc:
+            if conn_lost(exc):
+                raise
+            return f"{table}: no checksum of the exported columns ({first_line(exc)})"
+        if rows != entry.rows:
+            return f"{table} has {rows} rows in the database but {entry.rows} in the export"
+        if checksum != entry.checksum:
+            return (
+                f"{table} has the exported {rows} rows but another content: checksum "
+                f"{checksum} in the database, {entry.checksum} in the export"
+            )
     return None
 
 
@@ -217,14 +222,18 @@ def validate(
     engines: tuple[str, ...] | None = None,
     params: Params | None = None,
     options: dict[str, str] | None = None,
+    allow_incomplete: bool = False,
 ) -> Report:
     """Run every analysis on every available engine over `data_dir` (and `dsn`) and compare.
 
     `engines` None means DEFAULT_ENGINES; an engine named that cannot run here (Spark
-    without Java 17+) is a UserError saying what to install.
+    without Java 17+) is a UserError saying what to install. First the whole export is
+    verified against its manifest, and PostgreSQL (when `dsn` is given) must be the
+    exported database: otherwise an error says why (`validate_checks`).
     """
-    skipped: list[str] = []
     wanted = _usable_engines(engines, options or {})
+    check_export(data_dir, allow_incomplete=allow_incomplete)
+    skipped: list[str] = []
     if analyses:
         chosen = list(analyses)
     else:  # every analysis whose input tables are in the export
@@ -239,15 +248,22 @@ def validate(
         report.notes.append(f"not in the export, so not run: {', '.join(skipped)}")
     use_dsn = dsn if "postgres" in wanted else None
     if use_dsn is not None:
-        differs = database_matches(use_dsn, reader, tables)
-        if differs:
-            report.notes.append(
-                f"postgres skipped: the database is not the exported one ({differs})"
-            )
-            use_dsn = None
+        postgres_target(
+            use_dsn,
+            reader.manifest,
+            tables,
+            lambda conn: database_matches(conn, reader, tables),
+            allow_incomplete=allow_incomplete,
+        )
     source = Source(dsn=use_dsn, reader=reader, options=options or {})
     report.engines = [e for e in wanted if engine_class(e).can_read(source)]
     results = run_all(params, source, analyses=chosen, engines=report.engines)
+    lost = next((r for r in results if r.engine == "postgres" and lost_in(r.error)), None)
+    if lost is not None:
+        raise ConnectionLost(
+            f"validate: lost the connection to PostgreSQL during {lost.analysis} ({lost.error}); "
+            "not a mismatch: nothing was compared; run again"
+        )
     by_key: dict[tuple[str, str], EngineResult] = {(r.analysis, r.engine): r for r in results}
     for name in chosen:
         analysis = ANALYSES[name]

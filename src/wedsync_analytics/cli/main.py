@@ -39,6 +39,7 @@ app = typer.Typer(
 
 for _module in COMMAND_MODULES:
     importlib.import_module(f"wedsync_analytics.cli.{_module}").register(app)
+importlib.import_module("wedsync_analytics.cli.verify").register(app)
 
 
 def _fail(message: str, code: int) -> None:

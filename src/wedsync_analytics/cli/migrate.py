@@ -9,6 +9,7 @@ import typer
 from wedsync_analytics import migrations
 from wedsync_analytics.cli.options import DsnOption
 from wedsync_analytics.config import resolve_dsn
+from wedsync_analytics.exits import Interrupted
 
 
 def migrate(
@@ -25,7 +26,15 @@ def migrate(
             label = "applied" if state.applied_at else "pending"
             typer.echo(f"{state.migration.name:<40} {label:<8} {when}")
         return
-    applied = migrations.apply_migrations(target)
+    try:
+        applied = migrations.apply_migrations(
+            target, waiting=lambda: typer.echo("another migrate is running: waiting for it")
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "migrate interrupted: the migrations applied before stay applied (each one whole); "
+            "run `wedsync-analytics migrate` again to apply the rest"
+        ) from None
     for name in applied:
         typer.echo(f"applied {name}")
     typer.echo(f"{len(applied)} migration(s) applied" if applied else "nothing to apply")

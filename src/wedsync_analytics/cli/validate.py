@@ -1,5 +1,5 @@
 """`wedsync-analytics validate --data DIR [--dsn DSN] [--engines LIST] [--spark-remote URL]
-[--json FILE] [--as-of TIME]`."""
+[--json FILE] [--as-of TIME] [--no-postgres] [--allow-incomplete]`."""
 
 from __future__ import annotations
 
@@ -39,24 +39,50 @@ def validate(
             "$SPARK_REMOTE, else a local session.",
         ),
     ] = None,
+    no_postgres: Annotated[
+        bool, typer.Option("--no-postgres", help="Leave PostgreSQL out of the engines.")
+    ] = False,
+    allow_incomplete: Annotated[
+        bool,
+        typer.Option(
+            "--allow-incomplete", help="Validate even if the data's last load did not complete."
+        ),
+    ] = False,
 ) -> None:
-    """Run every analysis on every engine and compare; exit 1 on a mismatch."""
+    """Verify the export, run every analysis on every engine and compare.
+
+    Exit 1 on a mismatch, 3 if PostgreSQL was chosen but could not be compared, 4 if the
+    connection to it was lost.
+    """
     from wedsync_analytics import validate as v
     from wedsync_analytics.analyses.params import parse_as_of
     from wedsync_analytics.config import resolve_dsn
-    from wedsync_analytics.engines import ENGINES
+    from wedsync_analytics.engines import DEFAULT_ENGINES, ENGINES
+    from wedsync_analytics.exits import Interrupted
+    from wedsync_analytics.output_dir import check_output_file
 
+    if json_file is not None:
+        check_output_file(json_file)
     chosen = tuple(e.strip() for e in engines.split(",") if e.strip()) if engines else None
     if chosen == ("all",):
         chosen = tuple(ENGINES)
+    if no_postgres:
+        chosen = tuple(e for e in chosen or DEFAULT_ENGINES if e != "postgres")
     target = resolve_dsn(dsn) if chosen is None or "postgres" in chosen else None
-    report = v.validate(
-        data,
-        target,
-        parse_as_of(as_of) if as_of else None,
-        engines=chosen,
-        options={"spark_remote": spark_remote} if spark_remote else None,
-    )
+    try:
+        report = v.validate(
+            data,
+            target,
+            parse_as_of(as_of) if as_of else None,
+            engines=chosen,
+            options={"spark_remote": spark_remote} if spark_remote else None,
+            allow_incomplete=allow_incomplete,
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "validate interrupted before comparing every engine: nothing compared, "
+            "nothing written; the export and the database are unchanged"
+        ) from None
     v.print_report(report)
     if json_file is not None:
         report.write_json(json_file)

@@ -128,14 +128,23 @@ def copy_blocks(
 
     thread = threading.Thread(target=read, name="wsa-copy", daemon=True)
     thread.start()
+    complete = False
     try:
         while True:
-            got = blocks.get()
+            try:  # a timeout, so that Ctrl-C (maybe delivered to the reader) is seen here
+                got = blocks.get(timeout=_POLL)
+            except queue.Empty:
+                continue
             if got is None:
+                complete = True
                 break
             if isinstance(got, BaseException):
                 raise got
             yield got
     finally:
         stop.set()
+        if not complete:  # Ctrl-C or an error: the COPY may still wait on the server
+            thread.join(timeout=2 * _POLL)
+            if thread.is_alive():
+                conn.cancel()
         thread.join()

@@ -1,7 +1,14 @@
-"""`manifest.json`: what an export contains, with server-computed row counts and checksums."""
+"""`manifest.json`: what an export contains, with server-computed row counts and checksums.
+
+Format 2 adds content digests: each file's SHA-256 and size (computed over the bytes as
+written), a per-table digest over its files, the source database (host, port, dbname;
+never a password), the state of its last load, and a `seal`: the SHA-256 of the manifest
+itself (canonical JSON without the seal), so an edited count or checksum is detected.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +19,8 @@ from psycopg import sql
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export.pg_types import Column, table_columns
 
-FORMAT = "wedsync-export/1"
+FORMAT = "wedsync-export/2"
+READABLE_FORMATS = ("wedsync-export/1", FORMAT)
 MANIFEST_NAME = "manifest.json"
 CHECKSUM_DEFINITION = (
     "sum over all rows of hash_record_extended(ROW(columns in attribute order), 0) "
@@ -28,6 +36,24 @@ class FileEntry:
 
     path: str
     rows: int
+    sha256: str = ""
+    bytes: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "rows": self.rows, "bytes": self.bytes, "sha256": self.sha256}
+
+
+def table_digest(files: list[FileEntry]) -> str:
+    """SHA-256 over each file's path, rows, size and digest, in the listed order."""
+    lines = "".join(f"{f.path}\t{f.rows}\t{f.bytes}\t{f.sha256}\n" for f in files)
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def seal_of(data: dict[str, object]) -> str:
+    """SHA-256 of the manifest's canonical JSON without its `seal`."""
+    body = {k: v for k, v in data.items() if k != "seal"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -47,12 +73,13 @@ class TableEntry:
         return {
             "rows": self.rows,
             "checksum": self.checksum,
+            "digest": table_digest(self.files),
             "partition_column": self.partition_column,
             "partitioning": "hive day=YYYY-MM-DD (UTC)" if self.partition_column else None,
             "seconds": round(self.seconds, 3),
             "checksum_seconds": round(self.checksum_seconds, 3),
             "columns": [c.to_manifest() for c in self.columns],
-            "files": [{"path": f.path, "rows": f.rows} for f in self.files],
+            "files": [f.to_json() for f in self.files],
         }
 
 
@@ -65,16 +92,23 @@ class Manifest:
     source: dict[str, str]
     tables: dict[str, TableEntry]
     format: str = FORMAT
+    load: dict[str, object] | None = None  # the source's last load (runs.LoadState), if any
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "format": self.format,
             "exported_at": self.exported_at,
             "snapshot_time": self.snapshot_time,
             "source": self.source,
+            "load": self.load,
             "checksum_definition": CHECKSUM_DEFINITION,
+            "digest_definition": "sha256 of each file's bytes; a table's digest is sha256 of "
+            "its files' 'path TAB rows TAB bytes TAB sha256' lines in order; seal = sha256 of "
+            "this JSON without `seal`, keys sorted, no spaces",
             "tables": {name: t.to_json() for name, t in self.tables.items()},
         }
+        data["seal"] = seal_of(data)
+        return data
 
     def write(self, directory: Path) -> Path:
         path = directory / MANIFEST_NAME
@@ -95,7 +129,7 @@ def read_manifest(directory: Path) -> Manifest:
         raise UserError(f"{path}: missing; {directory} is not a complete export (export again)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
+        if data.get("format") not in READABLE_FORMATS:
             raise UserError(f"{path}: format {data.get('format')!r}, expected {FORMAT!r}")
         tables = {}
         for name, t in data["tables"].items():
@@ -105,7 +139,15 @@ def read_manifest(directory: Path) -> Manifest:
                 checksum=str(t["checksum"]),
                 columns=[Column.from_manifest(c) for c in t["columns"]],
                 partition_column=t.get("partition_column"),
-                files=[FileEntry(str(f["path"]), int(f["rows"])) for f in t["files"]],
+                files=[
+                    FileEntry(
+                        str(f["path"]),
+                        int(f["rows"]),
+                        str(f.get("sha256", "")),
+                        int(f.get("bytes", 0)),
+                    )
+                    for f in t["files"]
+                ],
                 seconds=float(t.get("seconds", 0.0)),
                 checksum_seconds=float(t.get("checksum_seconds", 0.0)),
             )
@@ -114,6 +156,8 @@ def read_manifest(directory: Path) -> Manifest:
             snapshot_time=str(data["snapshot_time"]),
             source={str(k): str(v) for k, v in data.get("source", {}).items()},
             tables=tables,
+            format=str(data["format"]),
+            load=data.get("load"),
         )
     except UserError:
         raise

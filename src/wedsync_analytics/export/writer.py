@@ -10,14 +10,18 @@ big time-series tables are split by the UTC day of their time column into hive
 directories `day=YYYY-MM-DD`. After the data pass the server computes each
 table's row count and checksum in the same transaction (so the same snapshot).
 Everything is written into a hidden sibling directory that is renamed into place
-only when complete.
+only when complete (`output_dir.staged_output`: an existing folder is replaced only when
+it is an earlier output of ours). Each file is serialised in memory, hashed (SHA-256)
+and written with plain file I/O, so the manifest has content digests and a full disk is
+an OSError naming the file. A database whose last load did not complete is refused
+unless `allow_incomplete`.
 """
 
 from __future__ import annotations
 
-import shutil
+import hashlib
+import io
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,15 +32,17 @@ from psycopg import sql
 
 from wedsync_analytics.config import connect, first_line
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.exits import ConnectionLost, Interrupted, conn_lost
 from wedsync_analytics.export.copy_stream import copy_blocks
 from wedsync_analytics.export.manifest import (
-    MANIFEST_NAME,
     FileEntry,
     Manifest,
     TableEntry,
     server_checksum,
 )
 from wedsync_analytics.export.pg_types import Column, table_columns
+from wedsync_analytics.output_dir import check_output_dir, staged_output
+from wedsync_analytics.runs import LoadState, check_load, require_migrated
 from wedsync_analytics.table_facts import event_time
 
 SKIPPED_TABLES = frozenset({"schema_migrations"})
@@ -95,8 +101,18 @@ class _TableWriter:
     def _write(self, frame: pl.DataFrame, relative: str) -> None:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(path, compression="zstd", compression_level=ZSTD_LEVEL, statistics=True)
-        self.files.append(FileEntry(relative, frame.height))
+        buffer = io.BytesIO()
+        frame.write_parquet(
+            buffer, compression="zstd", compression_level=ZSTD_LEVEL, statistics=True
+        )
+        data = buffer.getbuffer()
+        try:
+            with path.open("wb") as sink:
+                sink.write(data)
+        except OSError as exc:  # name the file (a failed write() does not)
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        digest = hashlib.sha256(data).hexdigest()
+        self.files.append(FileEntry(relative, frame.height, digest, len(data)))
 
     def flush(self) -> None:
         if not self.pending:
@@ -162,19 +178,16 @@ def export_table(
     )
 
 
-def _install(tmp: Path, out: Path) -> None:
-    """Move the finished export into place, replacing an earlier export (never other files)."""
-    if out.exists():
-        if not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST_NAME).is_file()):
-            raise UserError(
-                f"{out} exists and is not an earlier export: choose another --out or remove it"
-            )
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}")
-        out.rename(old)
-        tmp.rename(out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out)
+def source_of(conn: psycopg.Connection) -> dict[str, str]:
+    """Where the data came from: host, port and database (never a password)."""
+    info = conn.info
+    return {"host": str(info.host), "port": str(info.port), "database": str(info.dbname)}
+
+
+def _source_state(dsn: str, allow_incomplete: bool) -> LoadState | None:
+    with connect(dsn, autocommit=True) as conn:
+        require_migrated(conn)
+        return check_load(conn, allow_incomplete=allow_incomplete, command="export")
 
 
 def export_database(
@@ -185,24 +198,20 @@ def export_database(
     chunk_bytes: int = 16 << 20,
     flush_rows: int = 1_000_000,
     progress: Progress | None = None,
+    allow_incomplete: bool = False,
 ) -> Manifest:
     """Export `tables` (default: every table of schema public) to Parquet under `out_dir`."""
-    out = Path(out_dir).resolve()
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out} exists and is not a directory")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex[:8]}")
-    tmp.mkdir()
+    out = check_output_dir(out_dir)
+    state = _source_state(dsn, allow_incomplete)
+    current = "connecting"
     try:
-        with connect(dsn) as conn:
+        with staged_output(out) as tmp, connect(dsn) as conn:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             conn.read_only = True
             _prepare(conn)
-            info = conn.execute(
-                "SELECT now(), current_database(), current_setting('server_version')"
-            ).fetchone()
+            info = conn.execute("SELECT now(), current_setting('server_version')").fetchone()
             assert info is not None
-            snap_time, database, version = info
+            snap_time, version = info
             available = list_tables(conn)
             chosen = list(dict.fromkeys(tables)) if tables else available
             unknown = [t for t in chosen if t not in available]
@@ -212,6 +221,7 @@ def export_database(
                 )
             entries: dict[str, TableEntry] = {}
             for table in chosen:
+                current = f"writing table {table}"
                 entry = export_table(
                     conn, tmp, table, chunk_bytes=chunk_bytes, flush_rows=flush_rows
                 )
@@ -221,6 +231,7 @@ def export_database(
             # The checksums run after the data pass, in the same transaction (so the same
             # snapshot): run alongside it they only competed with it for the cores.
             for table, entry in entries.items():
+                current = f"checksumming table {table}"
                 started = time.perf_counter()
                 count, checksum = server_checksum(conn, table, entry.columns)
                 entry.checksum_seconds = time.perf_counter() - started
@@ -230,17 +241,27 @@ def export_database(
                         "exported; export again"
                     )
                 entry.checksum = checksum
-        manifest = Manifest(
-            exported_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            snapshot_time=snap_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            source={"database": str(database), "server_version": str(version)},
-            tables=entries,
-        )
-        manifest.write(tmp)
-        _install(tmp, out)
+            manifest = Manifest(
+                exported_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                snapshot_time=snap_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                source={**source_of(conn), "server_version": str(version)},
+                tables=entries,
+                load=state.to_json() if state else None,
+            )
+            current = "installing the export"
+            manifest.write(tmp)
         return manifest
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"export interrupted while {current}: nothing was written to {out} "
+            "(any earlier export there is unchanged; the partial folder was removed)"
+        ) from None
+    except psycopg.OperationalError as exc:
+        if conn_lost(exc):
+            raise ConnectionLost(
+                f"export: lost the connection to PostgreSQL while {current} "
+                f"({first_line(exc)}); nothing was written to {out}"
+            ) from exc
+        raise UserError(f"export failed: {first_line(exc)}") from exc
     except psycopg.Error as exc:
         raise UserError(f"export failed: {first_line(exc)}") from exc
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)

@@ -2,9 +2,10 @@
 
 Each part is written into `DIR/.partial-<part>-<pid>/` and renamed into place when complete,
 so a part folder is either absent, the previous complete one, or the new complete one. A
-whole generation (`write_parts`) accepts only a folder that is empty or holds what
-`generate --out` wrote; a single part (`write_part`, e.g. a cluster task) replaces only its
-own folder, and only when it is ours.
+whole generation (`write_parts`) is written into a hidden sibling folder and replaces `DIR`
+only when `DIR` is an earlier output of ours (`output_dir.staged_output`, as `export`
+does); a single part (`write_part`, e.g. a cluster task) replaces only its own folder in the
+shared `DIR`, and only when it is ours.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import pyarrow.parquet as pq
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.parts import (
-    PART_RE,
     PARTIAL_PREFIX,
     PartManifest,
     TableFile,
@@ -39,6 +39,7 @@ from wedsync_analytics.generate.parts import (
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, TableDef
 from wedsync_analytics.generate.world import World
+from wedsync_analytics.output_dir import staged_output
 
 Progress = Callable[[str, int, int], None]
 
@@ -130,27 +131,6 @@ def write_part(
     return manifest
 
 
-def _prepare_whole(out: Path) -> None:
-    """Refuse a folder holding anything `generate --out` did not write; drop our leftovers."""
-    _mkdir(out)
-    for entry in sorted(out.iterdir()):
-        if not (entry.name.startswith(PARTIAL_PREFIX) and entry.is_dir()) and not is_our_part(
-            entry
-        ):
-            raise UserError(
-                f"{entry}: not written by `generate --out`; nothing done; "
-                "--out takes an empty folder or one that generate wrote"
-            )
-    _remove_partials(out)
-
-
-def _remove_partials(out: Path) -> None:
-    """Remove the part folders being written (a whole generation owns `out`)."""
-    for entry in out.iterdir():
-        if entry.name.startswith(PARTIAL_PREFIX) and entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
-
-
 _QUEUE: Any = None  # a worker process's progress queue
 
 
@@ -197,13 +177,25 @@ def write_parts(
 ) -> dict[str, int]:
     """Write all `parts` parts into `out` using `workers` local processes; rows per table.
 
-    Part folders of an earlier generation into `out` that are not part of this one are
-    removed at the end (they are ours); anything else in `out` is refused up front.
+    `out` is replaced whole when complete, and only if it is empty or an earlier output of
+    ours; anything else is refused up front (one line, nothing written).
     """
     check_part_args(None, parts)
     if workers < 1:
         raise UserError(f"invalid --workers {workers}: use a positive number")
-    _prepare_whole(out)
+    with staged_output(out) as staging:  # replaces only an earlier output of ours
+        return _write_all(scenario, staging, parts, workers, chunk_rows, progress, world)
+
+
+def _write_all(
+    scenario: Scenario,
+    out: Path,
+    parts: int,
+    workers: int,
+    chunk_rows: int,
+    progress: Progress | None,
+    world: World | None,
+) -> dict[str, int]:
     rows: dict[str, int] = {t.name: 0 for t in TABLES}
     tally = _Tally(progress)
     if workers == 1 or parts == 1:
@@ -212,19 +204,10 @@ def write_parts(
             m = write_part(scenario, out, i, parts, chunk_rows, _bind(tally, i), w)
             for name, t in m.tables.items():
                 rows[name] += t.rows
-    else:
-        try:
-            done = _run_pool(scenario, out, parts, min(workers, parts), chunk_rows, tally)
-        except BaseException:
-            _remove_partials(out)  # of the workers stopped mid-part
-            raise
-        for part_rows in done:
-            for name, n in part_rows.items():
-                rows[name] += n
-    keep = {part_name(i, parts) for i in range(parts)}
-    for entry in sorted(out.iterdir()):
-        if PART_RE.fullmatch(entry.name) and entry.name not in keep and is_our_part(entry):
-            shutil.rmtree(entry)
+        return rows
+    for part_rows in _run_pool(scenario, out, parts, min(workers, parts), chunk_rows, tally):
+        for name, n in part_rows.items():
+            rows[name] += n
     return rows
 
 

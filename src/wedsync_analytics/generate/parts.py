@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate.scenario import Scenario, validate
+from wedsync_analytics.output_dir import OUTPUT_LIST
 
 FORMAT = "wedsync-generate/1"
 MANIFEST_NAME = "manifest.json"
@@ -181,6 +182,8 @@ def read_data_dir(directory: Path, table_names: list[str]) -> list[PartManifest]
         )
     present: dict[int, set[int]] = {}
     for entry in sorted(directory.iterdir()):
+        if entry.name == OUTPUT_LIST and entry.is_file():  # a whole generation's file list
+            continue
         if entry.name.startswith(PARTIAL_PREFIX):
             raise UserError(
                 f"{entry}: a part still being written or left by an interrupted generate; "
