@@ -84,6 +84,9 @@ def spark_session(remote: str | None) -> Any:
     if remote:
         spark = builder.remote(remote).getOrCreate()
     else:
+        # Python workers (a cluster task's map) run this interpreter, which has the package;
+        # pyspark reads the variable, not only `spark.pyspark.python`, when it starts them
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         for key, value in LOCAL_SETTINGS.items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
