@@ -16,7 +16,17 @@ from wedsync_analytics.config import first_line
 from wedsync_analytics.engines import ENGINES
 from wedsync_analytics.errors import UserError
 
-COMMAND_MODULES = ("db", "migrate", "demo", "export", "validate", "generate", "load", "bench")
+COMMAND_MODULES = (
+    "db",
+    "migrate",
+    "demo",
+    "export",
+    "validate",
+    "generate",
+    "load",
+    "bench",
+    "capacity",
+)
 
 app = typer.Typer(
     name="wedsync-analytics",
