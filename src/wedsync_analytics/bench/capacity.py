@@ -130,10 +130,14 @@ class CapacityResult:
             out["verdict"] = "time does not grow with volume: no breach point"
         else:
             out["breach"] = {"rows": breach, "days": breach / rows_per_day}
-            where = "beyond" if breach > rows[-1] else "within"
+            where = (
+                f"{breach / rows[-1]:,.1f}x the largest measured volume"
+                if breach > rows[-1]
+                else "within the measured range"
+            )
             out["verdict"] = (
                 f"crosses {self.config.budget_ms:g} ms at {breach:,.0f} {VOLUME_TABLE} rows "
-                f"(~{breach / rows_per_day:,.0f} days), {where} the measured range"
+                f"(~{breach / rows_per_day:,.0f} days), {where}"
             )
         return out
 

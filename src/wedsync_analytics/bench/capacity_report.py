@@ -60,7 +60,8 @@ def markdown(results: dict[str, Any]) -> str:
         "## Curves",
         "",
         "| query | strategy | time a·V^b: b | time error on points | predicted / measured "
-        "p95 at largest | prediction error | pages per 1000 rows | pages error | verdict |",
+        "p95 at largest | prediction error | pages per 1000 rows | pages error on points / "
+        "prediction | verdict |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in results["curves"]:
@@ -69,7 +70,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {c['query']} | {c['variant']} | {t['b']:.3f} | {100 * t['error_on_points']:.0f} % "
             f"| {t['predicted_largest']:.2f} / {t['measured_largest']:.2f} ms "
             f"| {100 * t['prediction_error']:.0f} % | {1000 * p['slope']:.2f} "
-            f"| {100 * p['error_on_points']:.0f} % | {c['verdict']} |"
+            f"| {100 * p['error_on_points']:.0f} % / {100 * p['prediction_error']:.0f} % "
+            f"| {c['verdict']} |"
         )
     return "\n".join(out) + "\n"
 
