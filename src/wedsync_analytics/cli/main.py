@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "load",
     "bench",
     "capacity",
+    "live",
 )
 
 app = typer.Typer(
