@@ -14,7 +14,7 @@ from psycopg import sql
 
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
-from wedsync_analytics.generate import Scenario
+from wedsync_analytics.generate import PRESETS, Scenario
 from wedsync_analytics.load import load_scenario
 from wedsync_analytics.migrations import apply_migrations
 from wedsync_analytics.table_facts import TABLE_FACTS
@@ -31,7 +31,12 @@ def with_database(dsn: str, database: str) -> str:
 
 
 def dataset_name(scenario: Scenario) -> str:
-    return f"{DATASET_PREFIX}{scenario.scale}_s{scenario.seed}_{scenario.market}"
+    """`wsa_bench_<scale>_s<seed>_<market>`, plus `_d<days>` when the days differ from the
+    preset's (the capacity curve's smaller volumes)."""
+    name = f"{DATASET_PREFIX}{scenario.scale}_s{scenario.seed}_{scenario.market}"
+    if scenario.days != PRESETS[scenario.scale].days:
+        name += f"_d{scenario.days}"
+    return name
 
 
 def _exists(admin: psycopg.Connection, name: str) -> bool:

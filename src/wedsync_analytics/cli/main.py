@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "load",
     "bench",
     "budget",
+    "capacity",
+    "live",
 )
 
 app = typer.Typer(
