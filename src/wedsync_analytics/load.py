@@ -8,6 +8,9 @@ scenario was loaded before) unless `replace=True`, which truncates every generat
 Each chunk commits whole, so an interrupted load leaves only complete chunks, and its run is
 marked 'interrupted' in `generation_runs`. Loader sessions set `wedsync.bulk_load = 'on'`, so
 the auto-incident trigger stays quiet: the generator writes incidents itself.
+
+Into empty tables the load runs in bulk mode by default (`bulk.py`): the big tables are
+loaded without their secondary indexes and foreign keys, which are rebuilt after the COPY.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import psycopg
 import pyarrow.parquet as pq
 from psycopg import sql
 
+from wedsync_analytics import bulk as bulk_mode
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import parts
@@ -48,6 +52,8 @@ class LoadSummary:
     scenario: Scenario
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    bulk: bool = False
+    phases: dict[str, float] = field(default_factory=dict)  # copy, indexes, validation
 
 
 def qualified(t: TableDef) -> sql.Composed:
@@ -169,6 +175,7 @@ def load_scenario(
     replace: bool = False,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    bulk: bool | None = None,
 ) -> LoadSummary:
     """Generate `scenario` and COPY it into the (migrated) database at `dsn`."""
     bounded_malloc()
@@ -178,7 +185,7 @@ def load_scenario(
         total = t.count(w)
         return total, chunks(w, t, chunk_rows, total)
 
-    return _load(dsn, scenario, source, replace=replace, progress=progress)
+    return _load(dsn, scenario, source, replace=replace, progress=progress, bulk=bulk)
 
 
 def open_data(directory: str | Path) -> GeneratedData:
@@ -193,6 +200,7 @@ def load_data(
     replace: bool = False,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    bulk: bool | None = None,
 ) -> LoadSummary:
     """COPY generated data (see `open_data`) into the (migrated) database at `dsn`.
 
@@ -203,7 +211,7 @@ def load_data(
     def source(t: TableDef) -> tuple[int, Iterator[pl.DataFrame]]:
         return data.table_rows(t.name), _file_frames(data.files(t.name), chunk_rows)
 
-    return _load(dsn, data.scenario, source, replace=replace, progress=progress)
+    return _load(dsn, data.scenario, source, replace=replace, progress=progress, bulk=bulk)
 
 
 def _file_frames(paths: list[Path], chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -223,16 +231,24 @@ def _load(
     *,
     replace: bool,
     progress: Progress | None,
+    bulk: bool | None,
 ) -> LoadSummary:
-    """The load both paths share: checks, run record, COPY of every table, bookkeeping."""
+    """The load both paths share: checks, run record, COPY of every table, bookkeeping.
+
+    `bulk` None: bulk mode (see `bulk`) when the tables are empty, streaming otherwise.
+    """
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)
         _lock_out_other_loads(conn)
+        interrupted = bulk_mode.pending(conn)
+        if interrupted and not replace:
+            raise UserError(bulk_mode.pending_message(interrupted))
         busy = _non_empty(conn)
         if busy and not replace:
             _refuse(conn, scenario, busy)
-        if busy:
+        if busy or interrupted:
             truncate_all(conn)
+            bulk_mode.restore(conn, interrupted)
         conn.execute("SET wedsync.bulk_load = 'on'")
         conn.execute("SET synchronous_commit = off")
         row = conn.execute(
@@ -242,8 +258,11 @@ def _load(
         ).fetchone()
         assert row is not None
         summary = LoadSummary(run_id=int(row[0]), scenario=scenario)
+        summary.bulk = not busy if bulk is None else bulk
         status = "failed"
         try:
+            deferred = bulk_mode.defer(conn, summary.run_id) if summary.bulk else []
+            began = time.perf_counter()
             for t in TABLES:
                 started = time.perf_counter()
                 total, frames = source(t)
@@ -253,6 +272,11 @@ def _load(
                 "SELECT setval('public.incident_number_seq', %s)",
                 (max(1, summary.rows["incidents"]),),
             )
+            summary.phases["copy"] = time.perf_counter() - began
+            if summary.bulk:
+                summary.phases |= bulk_mode.rebuild(
+                    dsn, conn, summary.run_id, deferred, summary.rows
+                )
             status = "completed"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -269,8 +293,8 @@ def _finish(conn: psycopg.Connection, summary: LoadSummary, status: str) -> None
             conn.rollback()
         conn.execute(
             "UPDATE public.generation_runs SET status = %s, row_counts = %s, "
-            "finished_at = clock_timestamp() WHERE id = %s",
-            (status, json.dumps(summary.rows), summary.run_id),
+            "phase_seconds = %s, finished_at = clock_timestamp() WHERE id = %s",
+            (status, json.dumps(summary.rows), json.dumps(summary.phases), summary.run_id),
         )
     except psycopg.Error:
         pass  # the connection is gone; the run stays 'running'
