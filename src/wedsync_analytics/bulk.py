@@ -25,7 +25,7 @@ import psycopg
 from psycopg import sql
 
 from wedsync_analytics.config import connect
-from wedsync_analytics.generate.tables import TABLES
+from wedsync_analytics.generate.tables import TABLES, TableDef
 from wedsync_analytics.paths import sql_text
 from wedsync_analytics.table_facts import TABLE_FACTS
 
@@ -49,6 +49,24 @@ def big_tables() -> list[str]:
         for t in TABLES
         if t.table in TABLE_FACTS and TABLE_FACTS[t.table].big
     ]
+
+
+def copy_lanes(
+    tables: tuple[TableDef, ...], rows: dict[str, int], streams: int
+) -> tuple[list[TableDef], list[list[TableDef]], list[TableDef]]:
+    """The COPY order of a bulk load on `streams` connections: the tables before the first
+    big one, then the big tables spread over the streams (the largest first, each onto the
+    stream with fewest rows; their foreign keys are dropped, so no order binds them), then
+    the other tables in their order (they may reference the big ones)."""
+    big = {name.split(".")[-1] for name in big_tables()}
+    first = next(i for i, t in enumerate(tables) if t.table in big)
+    lanes: list[list[TableDef]] = [[] for _ in range(streams)]
+    loaded = [0] * streams
+    for t in sorted((t for t in tables if t.table in big), key=lambda t: -rows[t.name]):
+        lane = loaded.index(min(loaded))
+        lanes[lane].append(t)
+        loaded[lane] += rows[t.name]
+    return list(tables[:first]), lanes, [t for t in tables[first:] if t.table not in big]
 
 
 def deferrable(conn: psycopg.Connection, tables: list[str]) -> list[Deferred]:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,7 +212,9 @@ def load_data(
     def source(t: TableDef) -> tuple[int, Iterator[pl.DataFrame]]:
         return data.table_rows(t.name), _file_frames(data.files(t.name), chunk_rows)
 
-    return _load(dsn, data.scenario, source, replace=replace, progress=progress, bulk=bulk)
+    return _load(
+        dsn, data.scenario, source, replace=replace, progress=progress, bulk=bulk, streams=2
+    )
 
 
 def _file_frames(paths: list[Path], chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -232,10 +235,12 @@ def _load(
     replace: bool,
     progress: Progress | None,
     bulk: bool | None,
+    streams: int = 1,
 ) -> LoadSummary:
     """The load both paths share: checks, run record, COPY of every table, bookkeeping.
 
     `bulk` None: bulk mode (see `bulk`) when the tables are empty, streaming otherwise.
+    A bulk load COPYs the big tables on `streams` connections at once.
     """
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)
@@ -249,8 +254,7 @@ def _load(
         if busy or interrupted:
             truncate_all(conn)
             bulk_mode.restore(conn, interrupted)
-        conn.execute("SET wedsync.bulk_load = 'on'")
-        conn.execute("SET synchronous_commit = off")
+        _loader_session(conn)
         row = conn.execute(
             "INSERT INTO public.generation_runs (fingerprint, scenario) VALUES (%s, %s) "
             "RETURNING id",
@@ -263,11 +267,7 @@ def _load(
         try:
             deferred = bulk_mode.defer(conn, summary.run_id) if summary.bulk else []
             began = time.perf_counter()
-            for t in TABLES:
-                started = time.perf_counter()
-                total, frames = source(t)
-                summary.rows[t.name] = copy_table(conn, t, frames, total, progress)
-                summary.seconds[t.name] = time.perf_counter() - started
+            _copy_tables(dsn, conn, source, summary, progress, streams if summary.bulk else 1)
             conn.execute(
                 "SELECT setval('public.incident_number_seq', %s)",
                 (max(1, summary.rows["incidents"]),),
@@ -284,7 +284,54 @@ def _load(
         finally:
             _finish(conn, summary, status)
         conn.execute("ANALYZE")
+        # released now, not when the server notices the closed connection: a load that
+        # follows at once must not find it held
+        conn.execute("SELECT pg_advisory_unlock(%s)", (LOAD_LOCK_KEY,))
     return summary
+
+
+def _loader_session(conn: psycopg.Connection) -> None:
+    conn.execute("SET wedsync.bulk_load = 'on'")
+    conn.execute("SET synchronous_commit = off")
+
+
+def _copy_tables(
+    dsn: str,
+    conn: psycopg.Connection,
+    source: Source,
+    summary: LoadSummary,
+    progress: Progress | None,
+    streams: int,
+) -> None:
+    """COPY every table; with `streams` > 1, the big tables on that many connections at once
+    (see `bulk.copy_lanes`)."""
+
+    def copy_all(c: psycopg.Connection, tables: Iterable[TableDef]) -> None:
+        for t in tables:
+            started = time.perf_counter()
+            total, frames = source(t)
+            summary.rows[t.name] = copy_table(c, t, frames, total, progress)
+            summary.seconds[t.name] = time.perf_counter() - started
+
+    if streams == 1:
+        copy_all(conn, TABLES)
+        return
+    before, lanes, after = bulk_mode.copy_lanes(
+        TABLES, {t.name: source(t)[0] for t in TABLES}, streams
+    )
+    copy_all(conn, before)
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        others = [stack.enter_context(connect(dsn, autocommit=True)) for _ in lanes[1:]]
+        for other in others:
+            _loader_session(other)
+        running = [
+            pool.submit(copy_all, c, lane) for c, lane in zip([conn, *others], lanes, strict=True)
+        ]
+        for done in running:
+            done.result()
+    copy_all(conn, after)
+    summary.rows = {t.name: summary.rows[t.name] for t in TABLES}  # in load order
+    summary.seconds = {t.name: summary.seconds[t.name] for t in TABLES}
 
 
 def _finish(conn: psycopg.Connection, summary: LoadSummary, status: str) -> None:
