@@ -156,7 +156,7 @@ def test_interrupted_load_leaves_whole_chunks(
 
     monkeypatch.setattr(load, "copy_table", flaky)
     with pytest.raises(Interrupted, match="is marked interrupted"):  # Ctrl-C, said in one line
-        load_scenario(db_dsn, tiny, chunk_rows=500)
+        load_scenario(db_dsn, tiny, chunk_rows=500, bulk=False)
     row = db.execute("SELECT count(*) FROM performance_metrics").fetchone()
     assert row is not None and row[0] % 500 == 0 and row[0] >= 1000
     assert db.execute("SELECT status FROM generation_runs").fetchall() == [("interrupted",)]

@@ -8,6 +8,9 @@ scenario was loaded before) unless `replace=True`, which truncates every generat
 Each chunk commits whole, so an interrupted load leaves only complete chunks, and its run is
 marked 'interrupted' in `generation_runs`. Loader sessions set `wedsync.bulk_load = 'on'`, so
 the auto-incident trigger stays quiet: the generator writes incidents itself.
+
+Into empty tables the load runs in bulk mode by default (`bulk.py`): the big tables are
+loaded without their secondary indexes and foreign keys, which are rebuilt after the COPY.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +29,7 @@ import psycopg
 import pyarrow.parquet as pq
 from psycopg import sql
 
+from wedsync_analytics import bulk as bulk_mode
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.exits import Interrupted
@@ -49,6 +54,8 @@ class LoadSummary:
     scenario: Scenario
     rows: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    bulk: bool = False
+    phases: dict[str, float] = field(default_factory=dict)  # copy, indexes, validation
 
 
 def qualified(t: TableDef) -> sql.Composed:
@@ -176,6 +183,7 @@ def load_scenario(
     replace: bool = False,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    bulk: bool | None = None,
 ) -> LoadSummary:
     """Generate `scenario` and COPY it into the (migrated) database at `dsn`."""
     bounded_malloc()
@@ -185,7 +193,7 @@ def load_scenario(
         total = t.count(w)
         return total, chunks(w, t, chunk_rows, total)
 
-    return _load(dsn, scenario, source, replace=replace, progress=progress)
+    return _load(dsn, scenario, source, replace=replace, progress=progress, bulk=bulk)
 
 
 def open_data(directory: str | Path) -> GeneratedData:
@@ -200,6 +208,7 @@ def load_data(
     replace: bool = False,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Progress | None = None,
+    bulk: bool | None = None,
 ) -> LoadSummary:
     """COPY generated data (see `open_data`) into the (migrated) database at `dsn`.
 
@@ -210,7 +219,9 @@ def load_data(
     def source(t: TableDef) -> tuple[int, Iterator[pl.DataFrame]]:
         return data.table_rows(t.name), _file_frames(data.files(t.name), chunk_rows)
 
-    return _load(dsn, data.scenario, source, replace=replace, progress=progress)
+    return _load(
+        dsn, data.scenario, source, replace=replace, progress=progress, bulk=bulk, streams=2
+    )
 
 
 def _file_frames(paths: list[Path], chunk_rows: int) -> Iterator[pl.DataFrame]:
@@ -230,19 +241,28 @@ def _load(
     *,
     replace: bool,
     progress: Progress | None,
+    bulk: bool | None,
+    streams: int = 1,
 ) -> LoadSummary:
-    """The load both paths share: checks, run record, COPY of every table, bookkeeping."""
+    """The load both paths share: checks, run record, COPY of every table, bookkeeping.
+
+    `bulk` None: bulk mode (see `bulk`) when the tables are empty, streaming otherwise.
+    A bulk load COPYs the big tables on `streams` connections at once.
+    """
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)
         _lock_out_other_loads(conn)
         mark_dead_runs(conn)  # runs left 'running' by a killed load become 'interrupted'
+        interrupted = bulk_mode.pending(conn)
+        if interrupted and not replace:
+            raise UserError(bulk_mode.pending_message(interrupted))
         busy = _non_empty(conn)
         if busy and not replace:
             _refuse(conn, scenario, busy)
-        if busy:
+        if busy or interrupted:
             truncate_all(conn)
-        conn.execute("SET wedsync.bulk_load = 'on'")
-        conn.execute("SET synchronous_commit = off")
+            bulk_mode.restore(conn, interrupted)
+        _loader_session(conn)
         row = conn.execute(
             "INSERT INTO public.generation_runs (fingerprint, scenario) VALUES (%s, %s) "
             "RETURNING id",
@@ -250,17 +270,21 @@ def _load(
         ).fetchone()
         assert row is not None
         summary = LoadSummary(run_id=int(row[0]), scenario=scenario)
+        summary.bulk = not busy if bulk is None else bulk
         status = "failed"
         try:
-            for t in TABLES:
-                started = time.perf_counter()
-                total, frames = source(t)
-                summary.rows[t.name] = copy_table(conn, t, frames, total, progress)
-                summary.seconds[t.name] = time.perf_counter() - started
+            deferred = bulk_mode.defer(conn, summary.run_id) if summary.bulk else []
+            began = time.perf_counter()
+            _copy_tables(dsn, conn, source, summary, progress, streams if summary.bulk else 1)
             conn.execute(
                 "SELECT setval('public.incident_number_seq', %s)",
                 (max(1, summary.rows["incidents"]),),
             )
+            summary.phases["copy"] = time.perf_counter() - began
+            if summary.bulk:
+                summary.phases |= bulk_mode.rebuild(
+                    dsn, conn, summary.run_id, deferred, summary.rows
+                )
             status = "completed"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -272,7 +296,54 @@ def _load(
         finally:
             _finish(conn, summary, status)
         conn.execute("ANALYZE")
+        # released now, not when the server notices the closed connection: a load that
+        # follows at once must not find it held
+        conn.execute("SELECT pg_advisory_unlock(%s)", (LOAD_LOCK_KEY,))
     return summary
+
+
+def _loader_session(conn: psycopg.Connection) -> None:
+    conn.execute("SET wedsync.bulk_load = 'on'")
+    conn.execute("SET synchronous_commit = off")
+
+
+def _copy_tables(
+    dsn: str,
+    conn: psycopg.Connection,
+    source: Source,
+    summary: LoadSummary,
+    progress: Progress | None,
+    streams: int,
+) -> None:
+    """COPY every table; with `streams` > 1, the big tables on that many connections at once
+    (see `bulk.copy_lanes`)."""
+
+    def copy_all(c: psycopg.Connection, tables: Iterable[TableDef]) -> None:
+        for t in tables:
+            started = time.perf_counter()
+            total, frames = source(t)
+            summary.rows[t.name] = copy_table(c, t, frames, total, progress)
+            summary.seconds[t.name] = time.perf_counter() - started
+
+    if streams == 1:
+        copy_all(conn, TABLES)
+        return
+    before, lanes, after = bulk_mode.copy_lanes(
+        TABLES, {t.name: source(t)[0] for t in TABLES}, streams
+    )
+    copy_all(conn, before)
+    with ExitStack() as stack, ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        others = [stack.enter_context(connect(dsn, autocommit=True)) for _ in lanes[1:]]
+        for other in others:
+            _loader_session(other)
+        running = [
+            pool.submit(copy_all, c, lane) for c, lane in zip([conn, *others], lanes, strict=True)
+        ]
+        for done in running:
+            done.result()
+    copy_all(conn, after)
+    summary.rows = {t.name: summary.rows[t.name] for t in TABLES}  # in load order
+    summary.seconds = {t.name: summary.seconds[t.name] for t in TABLES}
 
 
 def _finish(conn: psycopg.Connection, summary: LoadSummary, status: str) -> None:
@@ -281,8 +352,8 @@ def _finish(conn: psycopg.Connection, summary: LoadSummary, status: str) -> None
             conn.rollback()
         conn.execute(
             "UPDATE public.generation_runs SET status = %s, row_counts = %s, "
-            "finished_at = clock_timestamp() WHERE id = %s",
-            (status, json.dumps(summary.rows), summary.run_id),
+            "phase_seconds = %s, finished_at = clock_timestamp() WHERE id = %s",
+            (status, json.dumps(summary.rows), json.dumps(summary.phases), summary.run_id),
         )
     except psycopg.Error:
         pass  # the connection is gone; the run stays 'running'

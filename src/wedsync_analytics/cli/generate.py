@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from wedsync_analytics.cli.load import BulkOption, phase_line
 from wedsync_analytics.cli.options import DsnOption
 from wedsync_analytics.cli.progress import rows_table, table_bars
 from wedsync_analytics.errors import UserError
@@ -70,11 +71,14 @@ def generate(
         bool, typer.Option("--dry-run", help="Print planned row counts only.")
     ] = False,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (transaction).")] = 50_000,
+    bulk: BulkOption = None,
 ) -> None:
     """Generate a deterministic wedding-season scenario and load it (or write Parquet)."""
     if chunk_rows < 1:
         raise UserError(f"invalid --chunk-rows {chunk_rows}: use a positive number")
     n_parts, n_workers = _parts_and_workers(out, part, parts, workers)
+    if out is not None and bulk is not None:
+        raise UserError("--bulk/--no-bulk apply to a load into the database, not to --out")
     scenario = build_scenario(scale, seed=seed, market=market, start=start, days=days)
     console = Console()
     if dry_run:
@@ -108,8 +112,10 @@ def generate(
                 replace=replace,
                 chunk_rows=chunk_rows,
                 progress=progress,
+                bulk=bulk,
             )
             rows = summary.rows
+            note = f"; {phase_line(summary)}"
     wall = time.perf_counter() - began
     console.print(rows_table(scenario, rows, seconds, note, wall))
     if out is not None:

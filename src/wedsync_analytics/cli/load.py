@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +12,24 @@ from rich.console import Console
 from wedsync_analytics.cli.options import DsnOption
 from wedsync_analytics.cli.progress import rows_table, table_bars
 from wedsync_analytics.errors import UserError
+
+if TYPE_CHECKING:
+    from wedsync_analytics.load import LoadSummary
+
+BulkOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--bulk/--no-bulk",
+        help="Load the big tables bare, then build indexes and validate keys "
+        "(default: on when the tables are empty).",
+    ),
+]
+
+
+def phase_line(summary: LoadSummary) -> str:
+    """The load's mode and time split, one line."""
+    split = ", ".join(f"{name} {sec:.1f} s" for name, sec in summary.phases.items())
+    return f"{'bulk' if summary.bulk else 'streaming'} load (run {summary.run_id}): {split}"
 
 
 def load(
@@ -23,6 +41,7 @@ def load(
         bool, typer.Option(help="Truncate generated tables before loading.")
     ] = False,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (transaction).")] = 50_000,
+    bulk: BulkOption = None,
 ) -> None:
     """Load generated Parquet into the database, checking the folder whole first."""
     if chunk_rows < 1:
@@ -35,11 +54,17 @@ def load(
     began = time.perf_counter()
     with table_bars(console) as (progress, seconds):
         summary = load_data(
-            resolve_dsn(dsn), generated, replace=replace, chunk_rows=chunk_rows, progress=progress
+            resolve_dsn(dsn),
+            generated,
+            replace=replace,
+            chunk_rows=chunk_rows,
+            progress=progress,
+            bulk=bulk,
         )
     wall = time.perf_counter() - began
     note = f"; from {len(generated.manifests)} parts in {data}"
     console.print(rows_table(summary.scenario, summary.rows, seconds, note, wall))
+    console.print(phase_line(summary))
 
 
 def register(app: typer.Typer) -> None:
