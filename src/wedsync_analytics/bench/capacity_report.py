@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
+from wedsync_analytics.bench import output
 from wedsync_analytics.bench.report import write_json
-from wedsync_analytics.errors import UserError
 
 PNG_PREFIX = "capacity_"
 
@@ -25,16 +25,8 @@ def _ours(path: Path) -> bool:
 
 
 def check_out_dir(out: Path) -> None:
-    """Refuse a directory holding files this command did not write (checked before the run)."""
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} is a file: give a directory")
-    if out.is_dir():
-        foreign = [p.name for p in out.iterdir() if not _ours(p)]
-        if foreign:
-            raise UserError(
-                f"--out {out} holds other files (e.g. {foreign[0]}): nothing done; "
-                "give an empty or new directory, or one a previous capacity run wrote"
-            )
+    """Refuse a directory holding files a capacity run did not write (checked before the run)."""
+    output.check_out_dir(out, _ours, "capacity")
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,16 @@ def _ours(path: Path) -> bool:
     )
 
 
-def check_out_dir(out: Path) -> None:
-    """Refuse a directory holding files this command did not write (checked before the run)."""
+def check_out_dir(out: Path, ours: Callable[[Path], bool] = _ours, command: str = "bench") -> None:
+    """Refuse a directory holding files `command` did not write (checked before the run)."""
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} is a file: give a directory")
     if out.is_dir():
-        foreign = [p.name for p in out.iterdir() if not _ours(p)]
+        foreign = [p.name for p in out.iterdir() if not ours(p)]
         if foreign:
             raise UserError(
                 f"--out {out} holds other files (e.g. {foreign[0]}): nothing done; "
-                "give an empty or new directory, or one a previous bench wrote"
+                f"give an empty or new directory, or one a previous {command} run wrote"
             )
 
 
