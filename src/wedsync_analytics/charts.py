@@ -51,7 +51,7 @@ class Chart:
         return path
 
 
-def _figure(
+def new_figure(
     ncols: int = 1, width: float = 8.0, height: float = 4.0, nrows: int = 1
 ) -> tuple[Figure, list[Axes]]:
     """A figure of `nrows` x `ncols` axes (row by row) in the common style."""
@@ -63,7 +63,7 @@ def _figure(
     return fig, list(axes)
 
 
-def _empty(ax: Axes, what: str) -> None:
+def note_empty(ax: Axes, what: str) -> None:
     ax.text(0.5, 0.5, f"no {what} in this window", ha="center", va="center", color=MUTED)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -74,10 +74,10 @@ def _empty(ax: Axes, what: str) -> None:
 
 def percentiles_chart(frame: pl.DataFrame) -> Chart:
     """The busiest series' p50/p95/p99 per hour, and p95 per service for its metric."""
-    fig, (left, right) = _figure(2, 11)
+    fig, (left, right) = new_figure(2, 11)
     if frame.is_empty():
-        _empty(left, "performance metrics")
-        _empty(right, "performance metrics")
+        note_empty(left, "performance metrics")
+        note_empty(right, "performance metrics")
         return Chart("percentiles", fig)
     keys = ["organization_id", "service_name", "metric_type", "metric_unit"]
     top = frame.group_by(keys).agg(pl.col("sample_count").sum()).sort("sample_count").row(-1)
@@ -111,10 +111,10 @@ def funnel_chart(frame: pl.DataFrame) -> Chart:
     each cohort's conversion to the last step (incomplete cohorts marked)."""
     funnels = frame["funnel"].unique(maintain_order=True).to_list() if frame.height else []
     rows_n = max(1, len(funnels))
-    fig, axes = _figure(2, 11, 3.8 * rows_n, nrows=rows_n)
+    fig, axes = new_figure(2, 11, 3.8 * rows_n, nrows=rows_n)
     if not funnels:
-        _empty(axes[0], "funnel cohorts")
-        _empty(axes[1], "funnel cohorts")
+        note_empty(axes[0], "funnel cohorts")
+        note_empty(axes[1], "funnel cohorts")
         return Chart("funnels", fig)
     for k, name in enumerate(funnels):
         bars, line = axes[2 * k], axes[2 * k + 1]
@@ -171,10 +171,10 @@ def _minutes(values: Iterable[float | None]) -> list[float]:
 
 def incident_response_chart(frame: pl.DataFrame) -> Chart:
     """Median and p95 time to acknowledge and to resolve per severity and wedding impact."""
-    fig, axes = _figure(2, 12, 4.5)
+    fig, axes = new_figure(2, 12, 4.5)
     if frame.is_empty():
-        _empty(axes[0], "incidents")
-        _empty(axes[1], "incidents")
+        note_empty(axes[0], "incidents")
+        note_empty(axes[1], "incidents")
         return Chart("incident_response", fig)
     rows = frame.sort("severity", "wedding_impact")
     labels = [
@@ -207,10 +207,10 @@ def incident_response_chart(frame: pl.DataFrame) -> Chart:
 
 def web_vitals_chart(frame: pl.DataFrame) -> Chart:
     """LCP, INP and CLS at p75 per device and season, with Google's good/poor thresholds."""
-    fig, axes = _figure(3, 13, 4)
+    fig, axes = new_figure(3, 13, 4)
     if frame.is_empty():
         for ax in axes:
-            _empty(ax, "web vitals")
+            note_empty(ax, "web vitals")
         return Chart("web_vitals", fig)
     # p75 over page groups weighted by samples is not a p75: show each device's worst group
     worst = (
@@ -244,6 +244,31 @@ def web_vitals_chart(frame: pl.DataFrame) -> Chart:
         ax.set_ylabel("" if metric == "cls" else "ms")
     axes[0].legend(fontsize=7)
     return Chart("web_vitals", fig)
+
+
+def incident_days_chart(splits: pl.DataFrame) -> Chart:
+    """Median minutes to acknowledge and to resolve per kind of day (`incident_days.all_splits`),
+    one panel per split, each bar labelled with its number of incidents."""
+    names = splits["split"].unique(maintain_order=True).to_list() if splits.height else []
+    fig, axes = new_figure(max(1, len(names)), 4.2 * max(1, len(names)), 4)
+    if not names:
+        note_empty(axes[0], "incidents")
+        return Chart("incident_days", fig)
+    for ax, name in zip(axes, names, strict=True):
+        rows = splits.filter(pl.col("split") == name)
+        x = list(range(rows.height))
+        ack = [v or 0.0 for v in rows["acknowledge_p50_min"].to_list()]
+        res = [v or 0.0 for v in rows["resolve_p50_min"].to_list()]
+        ax.bar([v - 0.2 for v in x], ack, 0.4, color=PALETTE[0], label="acknowledge (median)")
+        ax.bar([v + 0.2 for v in x], res, 0.4, color=PALETTE[1], label="resolve (median)")
+        for i, n in enumerate(rows["incidents"].to_list()):
+            ax.annotate(f"n={n}", (i, max(ack[i], res[i])), ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(x, rows["group"].to_list(), rotation=15)
+        ax.set_ylabel("minutes")
+        ax.set_title(name.replace("_", " "))
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Incident response by kind of day (local time, ISO weekdays: Saturday = 6)")
+    return Chart("incident_days", fig)
 
 
 ANALYSIS_CHARTS = {

@@ -24,10 +24,13 @@ from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES
 from wedsync_analytics.validate import default_as_of
 
-# The notebooks' own dataset when none is given: two months of the `small` preset.
+# The notebooks' own dataset when none is given: the `small` preset's organizations over
+# eight weeks from Monday 2025-04-07, off season (April) into the wedding season (May).
 SAMPLE_SCALE = "small"
 SAMPLE_SEED = 42
 SAMPLE_MARKET = "us"
+SAMPLE_START = "2025-04-07"
+SAMPLE_DAYS = 56
 
 
 class GeneratedReader(ExportReader):
@@ -132,9 +135,12 @@ def open_dataset(
     scale: str = SAMPLE_SCALE,
     seed: int = SAMPLE_SEED,
     market: str = SAMPLE_MARKET,
+    start: str | None = SAMPLE_START,
+    days: int | None = SAMPLE_DAYS,
 ) -> Dataset:
     """`folder` (else `$WEDSYNC_NOTEBOOK_DATA`) opened and checked; without either, the
-    scenario (`scale`, `seed`, `market`) generated to Parquet in the cache and opened.
+    scenario (`scale`, `seed`, `market`, `start`, `days`; None: the preset's) generated to
+    Parquet in the cache and opened.
 
     `as_of` defaults to the top of the hour after the newest event (`validate.default_as_of`).
     """
@@ -146,10 +152,10 @@ def open_dataset(
         origin = f"{'generated data' if isinstance(reader, GeneratedReader) else 'export'} "
         origin += f"in {reader.directory}"
     else:
-        scenario = build_scenario(scale, seed=seed, market=market)
+        scenario = build_scenario(scale, seed=seed, market=market, start=start, days=days)
         reader = open_generated(ensure_sample(scenario))
         origin = (
-            f"sample: scale {scale!r}, seed {seed}, market {market}, generated to Parquet "
-            f"in {reader.directory} (no database)"
+            f"sample: scale {scale!r}, seed {seed}, market {market}, {scenario.days} days from "
+            f"{scenario.start}, generated to Parquet in {reader.directory} (no database)"
         )
     return Dataset(reader, as_of or default_as_of(reader), origin)
