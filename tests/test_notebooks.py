@@ -1,40 +1,102 @@
-"""The analyst notebook runs headless against a tiny export."""
+"""The notebooks run top to bottom as a user opens them, with nothing set up beforehand, and
+are committed with their outputs stripped.
+
+Each is executed headless (nbclient) with every WEDSYNC_*/WSA_* variable removed: they make
+their own small datasets (Parquet, no database) and reports (a throwaway PostgreSQL). Only
+TMPDIR points into a session folder, so the sample datasets they cache and the throwaway
+server's home stay inside this test session (outside pytest's 0700 tree: as root the server
+runs as an unprivileged user, who must enter its home).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
-import psycopg
 import pytest
 from nbclient import NotebookClient
 
-from tests import synthetic
-from wedsync_analytics.export import export_database
+from wedsync_analytics import settings
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "analyst_tour.ipynb"
+FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
+EXPECTED = [
+    "01_quickstart",
+    "02_capacity_planning",
+    "03_funnels_and_incidents",
+    "04_validation",
+]
+# what each notebook must print, beside its charts: proof it took the unattended path
+MUST_SAY = {
+    "01_quickstart": ["generated to Parquet", "(no database)"],
+    "02_capacity_planning": ["tiny runs measured now"],
+    "03_funnels_and_incidents": ["(no database)"],
+    "04_validation": [
+        "agree on every analysis: duckdb, polars",
+        "postgres skipped (no DSN given)",
+        "spark skipped (not asked for",
+        "FAIL: percentiles",
+    ],
+}
 
 
-def test_analyst_tour_executes(
-    db: psycopg.Connection, db_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_notebooks_are_the_four_of_the_guide() -> None:
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    dirty = [
+        i
+        for i, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert dirty == [], f"{path.name}: cells {dirty} carry outputs; clear them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_parameters_cell_comes_first(path: Path) -> None:
+    """papermill injects its values after the cell tagged `parameters`: it must be the first
+    code cell, so nothing runs before a user's values are set."""
+    code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+
+
+@pytest.fixture(scope="module")
+def session_tmp() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="wsa-notebooks-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_runs_unattended(
+    path: Path, session_tmp: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    as_of = datetime(2024, 6, 15, 12, tzinfo=UTC)
-    synthetic.load_dataset(db, synthetic.random_dataset(9, as_of, 150))
-    out = tmp_path / "export"
-    export_database(db_dsn, out, ["performance_metrics", "core_web_vitals"])
-    monkeypatch.setenv("WEDSYNC_EXPORT_DIR", str(out))
-    monkeypatch.setenv("WEDSYNC_AS_OF", as_of.isoformat())
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    for variable in settings.VARIABLES:
+        monkeypatch.delenv(variable.name, raising=False)
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    monkeypatch.setenv("TMPDIR", str(session_tmp))
+    notebook = nbformat.read(path, as_version=4)
     NotebookClient(
         notebook,
-        timeout=120,
+        timeout=600,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
+    errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
+    assert errors == []
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert images, f"{path.name} drew no chart"
     text = "".join(o.get("text", "") for o in outputs)
-    assert "Polars and DuckDB agree: True" in text
-    assert any("image/png" in o.get("data", {}) for o in outputs)
+    missing = [s for s in MUST_SAY[path.stem] if s not in text]
+    assert missing == [], f"{path.name} did not say {missing}"
+    assert not list(tmp_path.iterdir()), "a notebook wrote into its working folder"

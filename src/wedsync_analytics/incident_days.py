@@ -31,12 +31,18 @@ SPLITS = {
 
 def incident_days(reader: ExportReader, as_of: datetime) -> pl.DataFrame:
     """One row per incident created before `as_of`: local calendar fields and its times."""
+    organizations = reader.scan("organizations") if "organizations" in reader.tables else None
+    return local_days(reader.scan("incidents"), organizations, as_of)
+
+
+def local_days(
+    incidents: pl.LazyFrame, organizations: pl.LazyFrame | None, as_of: datetime
+) -> pl.DataFrame:
+    """`incident_days` of these incidents and organizations (None: no time zones known)."""
     end = pl.lit(as_of).cast(pl.Datetime("us", "UTC"))
-    incidents = reader.scan("incidents").filter(pl.col("created_at") < end)
-    if "organizations" in reader.tables:
-        zones = reader.scan("organizations").select(
-            pl.col("id").alias("organization_id"), pl.col("timezone")
-        )
+    incidents = incidents.filter(pl.col("created_at") < end)
+    if organizations is not None:
+        zones = organizations.select(pl.col("id").alias("organization_id"), pl.col("timezone"))
         incidents = incidents.join(zones, on="organization_id", how="left")
     else:
         incidents = incidents.with_columns(pl.lit(None, pl.String).alias("timezone"))

@@ -9,11 +9,15 @@ folder keyed by the scenario's fingerprint (same scenario, same rows: reused nex
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import polars as pl
 
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export.manifest import MANIFEST_NAME, FileEntry, Manifest, TableEntry
@@ -22,6 +26,7 @@ from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.parts import GeneratedData, part_name
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES
+from wedsync_analytics.table_facts import event_time
 from wedsync_analytics.validate import default_as_of
 
 # The notebooks' own dataset when none is given: the `small` preset's organizations over
@@ -126,6 +131,35 @@ class Dataset:
     @property
     def scenario(self) -> Scenario | None:
         return self.reader.scenario if isinstance(self.reader, GeneratedReader) else None
+
+    def span_days(self, table: str = "business_events") -> int:
+        """Whole days from the first event of `table` to `as_of` (at least 1): a window
+        that covers all of the data."""
+        column = event_time(table)
+        first = self.reader.scan(table).select(pl.col(str(column)).min()).collect().item()
+        if not isinstance(first, datetime):
+            return 1
+        return max(1, math.ceil((self.as_of - first).total_seconds() / 86_400))
+
+    def analyses(
+        self,
+        names: list[str],
+        overrides: dict[str, dict[str, Any]] | None = None,
+        engine: str = "duckdb",
+    ) -> dict[str, pl.DataFrame]:
+        """Each named analysis on `engine` at this dataset's `as_of`; an engine's error is
+        raised (a notebook should stop on it, not draw an empty chart)."""
+        from wedsync_analytics.analyses import Params, run_all
+        from wedsync_analytics.engines.base import Source
+
+        params = Params(self.as_of, overrides or {})
+        results = run_all(params, Source(reader=self.reader), analyses=names, engines=(engine,))
+        frames = {}
+        for r in results:
+            if r.frame is None:
+                raise RuntimeError(f"{r.analysis} on {r.engine}: {r.error}")
+            frames[r.analysis] = r.frame
+        return frames
 
 
 def open_dataset(

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from wedsync_analytics import settings
 from wedsync_analytics.errors import UserError
 
 Say = Callable[[str], None]
 TINY_SEED = 5
 TINY_QUERIES = ["percentiles", "incident_response"]
-TINY_BENCH_STRATEGIES = ["retention=delete", "retention=partition"]
+TINY_BENCH_STRATEGIES = ["index=brin", "retention=delete", "retention=partition"]
 TINY_CAPACITY_STRATEGIES: list[str] = []  # index=seed only
 KINDS = {"bench": "variants", "capacity": "curves"}  # report kind -> a key only it has
 
@@ -138,3 +140,61 @@ def open_reports(
         bench, capacity = tiny_reports(folder, say)
         origin = f"tiny runs measured now (scale tiny, seed {TINY_SEED}), written to {folder}"
     return Reports(read_report(bench, "bench"), read_report(capacity, "capacity"), origin)
+
+
+def latency_table(bench: dict[str, Any]) -> pl.DataFrame:
+    """One row per query, viewpoint and strategy: p50/p95/p99 ms, shared buffers, answer."""
+    from wedsync_analytics.bench.report import measured
+
+    return pl.DataFrame(
+        [
+            {
+                "query": q,
+                "viewpoint": v,
+                **{k: r[k] for k in ("variant", "p50", "p95", "p99")},
+                "buffers": r["buffers"],
+                "answer": r["answer"],
+            }
+            for (q, v), rows in sorted(measured(bench).items())
+            for r in rows
+        ]
+    )
+
+
+def capacity_table(capacity: dict[str, Any]) -> pl.DataFrame:
+    """One row per curve: exponent b, errors, breach volume (None when the fit is not
+    trusted or time does not grow) and the report's verdict."""
+    return pl.DataFrame(
+        [
+            {
+                "query": c["query"],
+                "strategy": c["variant"],
+                "b": c["time"]["b"],
+                "error_on_points": c["time"]["error_on_points"],
+                "prediction_error": c["time"]["prediction_error"],
+                "breach_rows": (c.get("breach") or {}).get("rows"),
+                "breach_days": (c.get("breach") or {}).get("days"),
+                "verdict": c["verdict"],
+            }
+            for c in capacity["curves"]
+        ]
+    )
+
+
+def retention_table(bench: dict[str, Any]) -> pl.DataFrame:
+    """One row per retention strategy: seconds, WAL and dashboard p95 idle / during."""
+    return pl.DataFrame(
+        [
+            {
+                "strategy": v["variant"],
+                "seconds": r["seconds"],
+                "wal_mib": r["wal_bytes"] / 2**20,
+                "vacuum_seconds": r["vacuum_seconds"],
+                "bytes_after_vacuum": r["total_bytes_after_vacuum"],
+                "dashboard_p95_idle_ms": r["dashboard_idle"].get("p95_ms"),
+                "dashboard_p95_during_ms": r["dashboard_during"].get("p95_ms"),
+            }
+            for v in bench["variants"]
+            if (r := v.get("retention"))
+        ]
+    )

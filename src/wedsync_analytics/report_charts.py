@@ -148,23 +148,19 @@ def engine_agreement(comparison: EngineComparison) -> Chart:
     for i, name in enumerate(analyses):
         for j, engine in enumerate(engines):
             c = cells.get((name, engine))
-            status = c.status if c else "skipped"
-            ax.add_patch(_cell(j, i, STATUS_COLOURS[status]))
-            label = status if status != "pass" else f"pass {c.max_diff:.0e}" if c else status
-            ax.text(
-                j,
-                i,
-                label,
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if status in ("reference", "pass", "fail") else "black",
-            )
+            if c is None:  # not run for this analysis at all
+                ax.text(j, i, "-", ha="center", va="center", color=MUTED)
+                continue
+            ax.add_patch(_cell(j, i, STATUS_COLOURS[c.status]))
+            shown = c.status in ("pass", "fail") and math.isfinite(c.max_diff)
+            label = f"{c.status} {c.max_diff:.0e}" if shown else c.status
+            colour = "white" if c.status in ("reference", "pass", "fail") else "black"
+            ax.text(j, i, label, ha="center", va="center", fontsize=8, color=colour)
     ax.set_xlim(-0.5, len(engines) - 0.5)
     ax.set_ylim(len(analyses) - 0.5, -0.5)
     ax.set_xticks(range(len(engines)), engines)
     ax.set_yticks(range(len(analyses)), analyses)
-    ax.set_title("Engines side by side (pass: largest relative difference to the reference)")
+    ax.set_title("Engines side by side (largest relative difference to the reference)")
     return Chart("engine_agreement", fig)
 
 
