@@ -44,7 +44,7 @@ class GeneratedReader(ExportReader):
 
     def __init__(self, data: GeneratedData) -> None:
         tables: dict[str, TableEntry] = {}
-        for t in TABLES:
+        for t in (t for t in TABLES if t.schema == "public"):  # as an export lists them
             files = [
                 FileEntry(
                     f"{part_name(m.part, m.parts)}/{m.tables[t.name].file}",
