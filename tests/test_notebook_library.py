@@ -55,6 +55,12 @@ def test_generated_parquet_answers_as_the_loaded_and_exported_database(
             ok, _, message, _ = compare_frames(ANALYSES[result.analysis], reference, result.frame)
             assert ok, f"{result.analysis} on {engine}: {message}"
             assert reference.height > 0 or result.analysis == "system_health"
+    # the validation notebook's path with a DSN: PostgreSQL joins, as the reference
+    comparison = compare_engines(open_dataset(tmp_path / "export"), dsn=db_dsn)
+    assert comparison.agreeing() == ["postgres", "duckdb", "polars"]
+    assert list(comparison.skipped) == ["spark"]
+    references = comparison.table().filter(pl.col("status") == "reference")
+    assert set(references["engine"]) == {"postgres"}
 
 
 def test_open_dataset_refuses_a_folder_that_is_neither(tmp_path: Path) -> None:
