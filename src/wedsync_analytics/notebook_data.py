@@ -193,3 +193,16 @@ def open_dataset(
             f"{scenario.start}, generated to Parquet in {reader.directory} (no database)"
         )
     return Dataset(reader, as_of or default_as_of(reader), origin)
+
+
+def funnel_cohorts(funnel: pl.DataFrame) -> pl.DataFrame:
+    """Per funnel, complete and incomplete cohorts (`funnel_conversion` rows): how many
+    cohort days and how many users at step 1."""
+    return (
+        funnel.group_by("funnel", "cohort_complete")
+        .agg(
+            pl.col("cohort_date").n_unique().alias("cohorts"),
+            pl.col("users").filter(pl.col("step_number") == 1).sum().alias("users_at_step_1"),
+        )
+        .sort("funnel", "cohort_complete")
+    )
