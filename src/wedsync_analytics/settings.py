@@ -33,8 +33,23 @@ BENCH_ROWS = Variable("WSA_BENCH_ROWS", "10000000")
 BENCH_COPY_ROWS = Variable("WSA_BENCH_COPY_ROWS", "300000")
 BENCH_SCALE = Variable("WSA_BENCH_SCALE", "season")
 BENCH_DAYS = Variable("WSA_BENCH_DAYS")
+NOTEBOOK_DATA = Variable("WEDSYNC_NOTEBOOK_DATA")
+NOTEBOOK_BENCH = Variable("WEDSYNC_NOTEBOOK_BENCH")
+NOTEBOOK_CAPACITY = Variable("WEDSYNC_NOTEBOOK_CAPACITY")
 
-VARIABLES = (DSN, HOME, PG_PORT, DEBUG, BENCH_ROWS, BENCH_COPY_ROWS, BENCH_SCALE, BENCH_DAYS)
+VARIABLES = (
+    DSN,
+    HOME,
+    PG_PORT,
+    DEBUG,
+    BENCH_ROWS,
+    BENCH_COPY_ROWS,
+    BENCH_SCALE,
+    BENCH_DAYS,
+    NOTEBOOK_DATA,
+    NOTEBOOK_BENCH,
+    NOTEBOOK_CAPACITY,
+)
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -104,3 +119,23 @@ def bench_scale() -> str:
 
 def bench_days() -> int | None:
     return _positive(BENCH_DAYS, "a number of days")
+
+
+def _folder(var: Variable) -> Path | None:
+    text = var.raw()
+    return Path(text.strip()).expanduser() if text is not None else None
+
+
+def notebook_data() -> Path | None:
+    """`$WEDSYNC_NOTEBOOK_DATA`: the export or `generate --out` folder the notebooks read."""
+    return _folder(NOTEBOOK_DATA)
+
+
+def notebook_bench() -> Path | None:
+    """`$WEDSYNC_NOTEBOOK_BENCH`: the `bench --out` folder the capacity notebook reads."""
+    return _folder(NOTEBOOK_BENCH)
+
+
+def notebook_capacity() -> Path | None:
+    """`$WEDSYNC_NOTEBOOK_CAPACITY`: the `capacity --out` folder the capacity notebook reads."""
+    return _folder(NOTEBOOK_CAPACITY)

@@ -264,27 +264,36 @@ def validate(
             f"validate: lost the connection to PostgreSQL during {lost.analysis} ({lost.error}); "
             "not a mismatch: nothing was compared; run again"
         )
+    report.comparisons = compare_results(chosen, report.engines, results)
+    return report
+
+
+def compare_results(
+    chosen: list[str], engines: list[str], results: list[EngineResult]
+) -> list[Comparison]:
+    """Each analysis on each engine against the first engine that ran it (the reference)."""
+    comparisons: list[Comparison] = []
     by_key: dict[tuple[str, str], EngineResult] = {(r.analysis, r.engine): r for r in results}
     for name in chosen:
         analysis = ANALYSES[name]
-        ref_engine = next((e for e in report.engines if (name, e) in by_key), None)
+        ref_engine = next((e for e in engines if (name, e) in by_key), None)
         ref = by_key.get((name, ref_engine)) if ref_engine else None
-        for engine in report.engines:
+        for engine in engines:
             result = by_key[(name, engine)]
             if result.frame is None:
-                report.comparisons.append(
+                comparisons.append(
                     Comparison(
                         name, engine, "error", None, 0.0, result.seconds, result.error or "error"
                     )
                 )
                 continue
             if engine == ref_engine:
-                report.comparisons.append(
+                comparisons.append(
                     Comparison(name, engine, "reference", result.frame.height, 0.0, result.seconds)
                 )
                 continue
             if ref is None or ref.frame is None:
-                report.comparisons.append(
+                comparisons.append(
                     Comparison(
                         name,
                         engine,
@@ -297,7 +306,7 @@ def validate(
                 )
                 continue
             ok, worst, message, differing = compare_frames(analysis, ref.frame, result.frame)
-            report.comparisons.append(
+            comparisons.append(
                 Comparison(
                     name,
                     engine,
@@ -309,7 +318,7 @@ def validate(
                     differing,
                 )
             )
-    return report
+    return comparisons
 
 
 def _usable_engines(engines: tuple[str, ...] | None, options: dict[str, str]) -> list[str]:
