@@ -41,6 +41,7 @@ def test_demo_runs_every_step_and_a_rerun_exports_the_same_data(
     assert len(result.summary.views) >= 5
     report = json.loads((tmp_path / "demo-report" / "validation.json").read_text())
     assert report["ok"] is True
+    assert result.plots and all(p.is_file() and p.suffix == ".png" for p in result.plots)
 
     # The rerun, through the CLI, into the same database.
     second = tmp_path / "second"
@@ -48,7 +49,13 @@ def test_demo_runs_every_step_and_a_rerun_exports_the_same_data(
     assert done.returncode == 0, done.stderr
     for fragment in ("all engines agree", "performance_metrics", "5 views", "INC-"):
         assert fragment in done.stdout
-    for fragment in (str(second), "validation.json", "jupyter lab notebooks/", "not exported"):
+    for fragment in (
+        str(second),
+        "validation.json",
+        "jupyter lab notebooks/",
+        "not exported",
+        "analysis_percentiles.png",
+    ):
         assert fragment in done.stdout
 
     one, two = _tables(first), _tables(second)

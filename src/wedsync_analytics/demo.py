@@ -16,8 +16,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from wedsync_analytics import catalog
+from wedsync_analytics.analyses.params import Params
+from wedsync_analytics.analyses.runner import EngineResult, run_all
+from wedsync_analytics.charts import save_analysis_charts
 from wedsync_analytics.config import connect, resolve_dsn
+from wedsync_analytics.engines.base import Source
 from wedsync_analytics.export import Manifest, export_database
+from wedsync_analytics.export.reader import open_export
 from wedsync_analytics.export.writer import Progress as ExportProgress
 from wedsync_analytics.export.writer import list_tables
 from wedsync_analytics.generate import Scenario, build_scenario
@@ -30,6 +35,7 @@ from wedsync_analytics.validate import Report, validate
 
 DEFAULT_OUT = Path("out/demo-export")
 REPORT_NAME = "demo-report"  # the report folder's default name, beside the export
+PLOTS = "plots"  # the report's folder of PNG charts
 # On the embedded server the demo replaces the data of its own database, never `wedsync`.
 DEMO_DATABASE = "wedsync_demo"
 # The database's history of loads (one row per load, with wall-clock times): not exported
@@ -117,6 +123,12 @@ def default_report_dir(out_dir: Path) -> Path:
     return Path(out_dir).parent / REPORT_NAME
 
 
+def chart_data(out_dir: Path, as_of: datetime) -> list[EngineResult]:
+    """Every analysis of the export on DuckDB, for the charts."""
+    source = Source(reader=open_export(out_dir, check=False))
+    return run_all(Params(as_of=as_of), source, engines=("duckdb",))
+
+
 def exported_tables(dsn: str) -> list[str]:
     """Every exportable table but the load history."""
     with connect(dsn) as conn:
@@ -166,12 +178,15 @@ def run(
     with tell.validating():
         report = validate(out_dir, target, as_of=scenario_end(scenario))
     tell.validated(report)
+    tell.step("drawing the analyses' charts (from DuckDB's answers, validated above)")
     with staged_output(report_dir, "--report") as tmp:
         report.write_json(tmp / "validation.json")
+        drawn = save_analysis_charts(chart_data(out_dir, report.as_of), tmp / PLOTS)
+    plots = [report_dir / PLOTS / path.name for path in drawn]
     with connect(target) as conn:
         summary = catalog.summarise(conn)
     return DemoResult(
-        target, scenario, loaded, storm, manifest, report, summary, out_dir, report_dir, []
+        target, scenario, loaded, storm, manifest, report, summary, out_dir, report_dir, plots
     )
 
 

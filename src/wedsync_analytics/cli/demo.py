@@ -99,9 +99,9 @@ def _rerun_note() -> str:
 
 def _where(result: demo_job.DemoResult, embedded: bool, console: Console) -> None:
     plots = (
-        f"{result.report_dir / 'plots'} ({len(result.plots)} PNG)"
+        f"{result.report_dir / demo_job.PLOTS} ({', '.join(p.name for p in result.plots)})"
         if result.plots
-        else "none: the demo draws no charts yet (the notebooks do)"
+        else "none (no analysis returned rows to draw)"
     )
     lines = [
         "",
@@ -138,7 +138,7 @@ def demo(
     report: Annotated[
         Path | None,
         typer.Option(
-            help="Report directory (validation.json; replaced like --out); "
+            help="Report directory (validation.json, plots/*.png; replaced like --out); "
             f"default: {demo_job.REPORT_NAME} beside --out."
         ),
     ] = None,
