@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 GUIDE = ROOT / "docs" / "guide.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
-STALE = f"is stale: regenerate it with `{docs_gen.REGENERATE}` (then review the diff)"
+STALE = f"is stale: regenerate it with {docs_gen.REGENERATE}, then review the diff"
 
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
 SPAN = re.compile(r"`([^`\n]+)`")

@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from wedsync_analytics.cli.main import app
 
 PROG = "wedsync-analytics"
-REGENERATE = ".venv/bin/python -m wedsync_analytics.docs_gen docs/guide.md"
+REGENERATE = "`make docs` (or `.venv/bin/python -m wedsync_analytics.docs_gen docs/guide.md`)"
 BLOCK = re.compile(r"(<!-- generated: (\w+) -->\n)(.*?)(<!-- end generated -->)", re.S)
 WIDTH = "100"  # terminal columns of every captured output
 
