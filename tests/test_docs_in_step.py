@@ -164,3 +164,25 @@ def test_every_command_is_in_the_readme() -> None:
         if not documented:
             missing.append(" ".join(path))
     assert not missing, f"commands missing from README.md: {missing}"
+
+
+def test_render_fills_blocks_and_refuses_unknown_ones() -> None:
+    old = "intro\n<!-- generated: help -->\nold text\n<!-- end generated -->\nend\n"
+    new = docs_gen.render(old, dsn="unused: no session block")
+    assert new.startswith("intro\n<!-- generated: help -->\n### `wedsync-analytics`\n")
+    assert new.endswith("<!-- end generated -->\nend\n") and "old text" not in new
+    assert docs_gen.render(new, dsn="unused") == new
+    with pytest.raises(ValueError, match="unknown generated block"):
+        docs_gen.render("<!-- generated: nope -->\n<!-- end generated -->", dsn="unused")
+
+
+def test_masks_keep_what_is_deterministic() -> None:
+    line = "error_groups                          250 rows     0.06s       54,286 rows/s"
+    assert (
+        docs_gen.MASK_RATE(line)
+        == "error_groups                          250 rows  <seconds> <rows/s>"
+    )
+    cell = "pass, 16 rows, max diff 1.9e-16, 0.027s | max diff 0.0e+00, 0.008s"
+    masked = docs_gen.MASK_NOISE(docs_gen.MASK_SECONDS(cell))
+    assert masked == "pass, 16 rows, max diff #.#e-##, #.###s | max diff 0.0e+00, #.###s"
+    assert len(masked) == len(cell)  # tables keep their layout

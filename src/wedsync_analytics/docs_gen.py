@@ -211,12 +211,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the guide is stale")
     parser.add_argument("--dsn", help="a fresh database to run the session in")
     args = parser.parse_args(argv)
+    if not args.guide.is_file():
+        parser.error(f"{args.guide}: no such file")
     text = args.guide.read_text(encoding="utf-8")
-    if args.dsn:
-        new = render(text, args.dsn)
-    else:
-        with scratch_database() as dsn:
-            new = render(text, dsn)
+    try:
+        if args.dsn:
+            new = render(text, args.dsn)
+        else:
+            with scratch_database() as dsn:
+                new = render(text, dsn)
+    except (RuntimeError, ValueError) as exc:  # a command failed, or an unknown block
+        print(f"{args.guide}: not regenerated: {exc}", file=sys.stderr)
+        return 1
     if new == text:
         print(f"{args.guide}: up to date")
         return 0
