@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from wedsync_analytics import catalog
+from wedsync_analytics import catalog, settings
 from wedsync_analytics.analyses.params import Params
 from wedsync_analytics.analyses.runner import EngineResult, run_all
 from wedsync_analytics.charts import save_analysis_charts
@@ -31,6 +31,7 @@ from wedsync_analytics.load import LoadSummary, Progress, load_scenario
 from wedsync_analytics.migrations import apply_migrations
 from wedsync_analytics.output_dir import check_output_dir, staged_output
 from wedsync_analytics.paths import sql_text
+from wedsync_analytics.server import EmbeddedServer
 from wedsync_analytics.validate import Report, validate
 
 DEFAULT_OUT = Path("out/demo-export")
@@ -156,7 +157,7 @@ def run(
     check_output_dir(out_dir)
     check_output_dir(report_dir, "--report")
     scenario = build_scenario(scale, seed=seed, market=market)
-    if not dsn:
+    if not (dsn or settings.dsn()) and not EmbeddedServer.default().running():
         tell.step("starting the embedded PostgreSQL server (the first start runs initdb)")
     target = resolve_dsn(dsn, database=DEMO_DATABASE)
     tell.step(f"database: {target}")
