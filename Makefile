@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: install demo test lint bench bench-strategies db-stop clean
+.PHONY: install demo docs test lint bench bench-strategies db-stop clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11+ is required"; exit 1; }
@@ -21,6 +21,10 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/wedsync-analytics demo
+
+# Regenerate docs/guide.md's command outputs and help texts (tests/test_docs_in_step.py).
+docs: install
+	$(BIN)/python -m wedsync_analytics.docs_gen docs/guide.md
 
 test: install
 	$(BIN)/ruff check src tests benchmarks conftest.py

@@ -83,3 +83,23 @@ def test_engine_errors_are_one_line() -> None:
     assert _from_engine(duck.value)
     assert _from_engine(polars_error.value)
     assert not _from_engine(ZeroDivisionError())
+
+
+def test_dash_h_is_help_on_every_command() -> None:
+    from wedsync_analytics.docs_gen import command_paths, help_text
+
+    paths = command_paths()
+    assert ("db", "url") in paths and ("generate",) in paths
+    for path in paths:
+        text = help_text(path, "-h")
+        assert text == help_text(path, "--help")
+        assert text.startswith(f"Usage: {' '.join(('wedsync-analytics', *path))} ")
+        assert "-h, --help" in text
+
+
+def test_version_is_the_installed_packages() -> None:
+    from importlib.metadata import version
+
+    done = run_cli("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wedsync-analytics {version('wedsync-analytics')}\n"

@@ -1,3 +1,5 @@
 """wedsync-analytics: offline analytics and capacity testing for the WedSync monitoring database."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("wedsync-analytics")  # stated once, in pyproject.toml

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Annotated
 
 import psycopg
 import typer
@@ -11,7 +12,7 @@ import typer
 # Typer 0.29 vendors Click as `typer._click`; its usage errors are not re-exported.
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from wedsync_analytics import settings
+from wedsync_analytics import __version__, settings
 from wedsync_analytics.config import first_line
 from wedsync_analytics.engines import ENGINES
 from wedsync_analytics.errors import UserError
@@ -32,12 +33,34 @@ COMMAND_MODULES = (
 
 app = typer.Typer(
     name="wedsync-analytics",
-    help="Offline analytics and capacity testing for the WedSync monitoring database.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        print(f"wedsync-analytics {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version (from the installed package) and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Offline analytics and capacity testing for the WedSync monitoring database."""
+
 
 for _module in COMMAND_MODULES:
     importlib.import_module(f"wedsync_analytics.cli.{_module}").register(app)
