@@ -68,10 +68,10 @@ def ensure_volumes(admin_dsn: str, scenario: Scenario, days: list[int], say: Say
         if exists and comment == _mark(scenario, d):
             say(f"volume {name}: reusing the first {d} days")
         else:
-            ours = (comment or "").startswith(MARK) or datasets._ours(
-                datasets.with_database(admin_dsn, name)
-            )
-            if exists and not ours:
+            if exists and not (
+                (comment or "").startswith(MARK)
+                or datasets._ours(datasets.with_database(admin_dsn, name))
+            ):
                 raise UserError(
                     f"database {name} exists and is not a capacity volume: nothing done; "
                     "drop or rename it"
