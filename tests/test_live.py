@@ -135,3 +135,5 @@ def test_live_bad_input_is_one_line() -> None:
     assert_one_line_error(run_cli("live", "--strategy", "retention=delete"), "retention strategy")
     assert_one_line_error(run_cli("live", "--retention", "index=brin"), "not a retention")
     assert_one_line_error(run_cli("live", "--connections", "0"), "--connections")
+    remote = "postgresql://u@db.example.org:5432/x"
+    assert_one_line_error(run_cli("live", "--dsn", remote), "this machine only")

@@ -42,6 +42,7 @@ from wedsync_analytics.bench.retention import RETENTION_KEEP_DAYS
 from wedsync_analytics.bench.run import bench_as_of, clone_name
 from wedsync_analytics.bench.strategies import Variant, apply_variant, parse_variant
 from wedsync_analytics.config import connect
+from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import Scenario
 from wedsync_analytics.table_facts import TABLE_FACTS
 
@@ -49,6 +50,7 @@ Say = Callable[[str], None]
 INGEST_SHORTFALL = 0.05
 RETENTION_MONTH_DAYS = 30
 RETENTION_TIMEOUT_S = 600
+LOOPBACK = {"", "localhost", "127.0.0.1", "::1"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,16 @@ def run_step(load: _Load, k: float) -> dict[str, Any]:
             f"{total['scheduled_rows_per_s']:,.0f} rows/s"
         )
     return {"k": k, "queries": per_query, "ingest": ingest, "broke": broke}
+
+
+def check_loopback(dsn: str) -> None:
+    """UserError unless the server is on this machine (loopback address or a local socket)."""
+    hosts = str(psycopg.conninfo.conninfo_to_dict(dsn).get("host") or "").split(",")
+    if not all(h in LOOPBACK or h.startswith("/") for h in hosts):
+        raise UserError(
+            f"live loads a server on this machine only (loopback or a local socket), not "
+            f"{','.join(hosts)}: nothing done; use the embedded server or a local --dsn"
+        )
 
 
 def retention_as_of(scenario: Scenario) -> datetime:

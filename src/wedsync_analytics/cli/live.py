@@ -53,7 +53,7 @@ def live(
 ) -> None:
     """Open-loop dashboard load while COPY ingests at k times the calendar's busiest day."""
     from wedsync_analytics.bench.capacity import check_queries, check_variants
-    from wedsync_analytics.bench.live import LiveConfig, run_live
+    from wedsync_analytics.bench.live import LiveConfig, check_loopback, run_live
     from wedsync_analytics.bench.live_report import markdown
     from wedsync_analytics.bench.strategies import discover, parse_variant
     from wedsync_analytics.config import resolve_dsn
@@ -83,9 +83,11 @@ def live(
     while (k := 2.0 ** len(ks)) <= max_k:
         ks.append(k)
     config = LiveConfig(budget_ms, query_rate, step_seconds, tuple(ks), connections, retentions)
+    admin_dsn = resolve_dsn(dsn)
+    check_loopback(admin_dsn)
     console = Console(stderr=True, soft_wrap=True)
     result = run_live(
-        resolve_dsn(dsn),
+        admin_dsn,
         scenario,
         variants,
         list(queries) if queries else None,
