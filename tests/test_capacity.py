@@ -154,6 +154,10 @@ def test_capacity_outputs(capacity_run: dict[str, Any]) -> None:
     out: Path = capacity_run["out"]
     report = (out / "report.md").read_text("utf-8")
     assert "## Curves" in report and "| percentiles | index=seed |" in report
+    points = report[report.index("## Points") :]
+    rows = capacity_run["results"]["volumes"]
+    assert all(f"{v['rows']:,} rows" in points for v in rows)
+    assert points.count("| percentiles | index=") == 2
     for query in ("percentiles", "system_health_overview"):
         assert (out / f"capacity_{query}.png").stat().st_size > 0
 
