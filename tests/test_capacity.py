@@ -14,9 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.cli_support import assert_one_line_error, run_cli
+from wedsync_analytics.bench import datasets, volumes
 from wedsync_analytics.bench.capacity import CapacityConfig, CapacityResult
 from wedsync_analytics.bench.fit import PowerFit, fit_linear, fit_power, growth
+from wedsync_analytics.config import connect
 from wedsync_analytics.generate import build_scenario
+from wedsync_analytics.table_facts import TABLE_FACTS
 
 VOLUMES = [1_000.0, 2_500.0, 5_000.0, 10_000.0, 40_000.0]
 
@@ -105,7 +108,7 @@ def test_capacity_run_measures_four_volumes_and_fits_each_curve(
 ) -> None:
     results = capacity_run["results"]
     days = [v["days"] for v in results["volumes"]]
-    assert days == [2, 4, 7, 14]
+    assert days == [1, 4, 7, 14]  # fractions 0.1, 0.25, 0.5, 1 of 14 days
     rows = [v["rows"] for v in results["volumes"]]
     assert rows == sorted(rows) and rows[0] < rows[-1]
     curves = {(c["query"], c["variant"]) for c in results["curves"]}
@@ -120,10 +123,41 @@ def test_capacity_run_measures_four_volumes_and_fits_each_curve(
         assert (c["breach"] is None) == ("no breach point" in c["verdict"])
 
 
+def test_smaller_volumes_are_the_dataset_cut_at_a_local_midnight(
+    capacity_run: dict[str, Any], pg_admin_dsn: str
+) -> None:
+    """Each trimmed volume holds exactly the full dataset's rows before its cutoff."""
+    scenario = build_scenario("tiny", seed=5)
+    full = datasets.with_database(pg_admin_dsn, datasets.dataset_name(scenario))
+    counted: dict[int, dict[str, int]] = {}
+    for days in (1, 4, 7):
+        name = volumes.volume_name(scenario, days)
+        cut = volumes.cutoff(scenario, days)
+        assert cut.utcoffset() is not None and (cut.hour, cut.minute) == (0, 0)
+        counted[days] = {}
+        for t, facts in TABLE_FACTS.items():
+            time_col = facts.event_time
+            query = f'SELECT count(*) FILTER (WHERE "{time_col}" < %s), count(*) FROM public.{t}'
+            with connect(full, autocommit=True) as conn:
+                before, _ = conn.execute(query, (cut,)).fetchone() or (0, 0)
+            with connect(datasets.with_database(pg_admin_dsn, name), autocommit=True) as conn:
+                kept, total = conn.execute(query, (cut,)).fetchone() or (0, 0)
+            assert kept == total == before, (t, days)
+            counted[days][t] = total
+    pm = [counted[d]["performance_metrics"] for d in (1, 4, 7)]
+    assert pm == sorted(pm) and pm[0] > 0
+    rows = [v["rows"] for v in capacity_run["results"]["volumes"][:3]]
+    assert rows == pm
+
+
 def test_capacity_outputs(capacity_run: dict[str, Any]) -> None:
     out: Path = capacity_run["out"]
     report = (out / "report.md").read_text("utf-8")
     assert "## Curves" in report and "| percentiles | index=seed |" in report
+    points = report[report.index("## Points") :]
+    rows = capacity_run["results"]["volumes"]
+    assert all(f"{v['rows']:,} rows" in points for v in rows)
+    assert points.count("| percentiles | index=") == 2
     for query in ("percentiles", "system_health_overview"):
         assert (out / f"capacity_{query}.png").stat().st_size > 0
 

@@ -1,66 +1,139 @@
-"""Dashboards under live ingest: open-loop latency counts a stall; one stepped run at tiny."""
+"""Dashboards under live ingest: open-loop latency counts a stall, the calendar-shaped
+schedule, HDR percentiles, and one stepped run with retention under load at tiny."""
 
 from __future__ import annotations
 
 import json
+import math
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.cli_support import assert_one_line_error, run_cli
-from wedsync_analytics.bench.live import _queries, latency_summary
+from wedsync_analytics.bench.live_load import (
+    INGEST_TABLES,
+    _queries,
+    busiest_day,
+    ingest_summary,
+    latency_summary,
+)
 from wedsync_analytics.bench.queries import DashboardQuery
+from wedsync_analytics.generate import build_scenario, plan
 
 
 def test_open_loop_latency_counts_the_queue_a_stall_causes(db_dsn: str) -> None:
     slow = DashboardQuery("slow", "view", "SELECT pg_sleep(0.2)", {}, (), ())
-    samples: list[float] = []
-    _queries(db_dsn, slow, rate=10.0, seconds=1.0, out=samples)
+    samples: list[tuple[float, float, str]] = []
+    _queries(db_dsn, slow, rate=10.0, running=lambda t: t < 1.0, grace_s=5.0, out=samples)
     assert len(samples) == 10
+    latencies = [ms for _, ms, _ in samples]
     # each takes 200 ms but is due every 100 ms: the queue grows, and so does the latency
-    assert samples[-1] > samples[0] + 700
-    assert samples[0] >= 200
+    assert latencies[-1] > latencies[0] + 700
+    assert latencies[0] >= 200
     summary = latency_summary(samples, budget_ms=500)
     assert summary["p50_ms"] <= summary["p95_ms"] <= summary["p99_ms"] <= summary["max_ms"]
-    assert summary["over_budget"] == sum(s > 500 for s in samples)
+    assert summary["over_budget"] == sum(ms > 500 for ms in latencies)
 
 
-def test_live_run_steps_k_and_reports_ingest(pg_admin_dsn: str, tmp_path: Path) -> None:
+def test_requests_past_the_grace_period_are_not_sent_but_counted(db_dsn: str) -> None:
+    slow = DashboardQuery("slow", "view", "SELECT pg_sleep(0.5)", {}, (), ())
+    samples: list[tuple[float, float, str]] = []
+    _queries(db_dsn, slow, rate=20.0, running=lambda t: t < 1.0, grace_s=0.4, out=samples)
+    assert len(samples) == 20
+    # the 400 ms statement timeout cancels each 500 ms query; the queue past 400 ms is skipped
+    assert sum(s == "timed out" for _, _, s in samples) > 0
+    assert sum(s == "not sent" for _, _, s in samples) > 0
+    assert latency_summary(samples, 100)["not_sent"] == sum(s == "not sent" for *_, s in samples)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.01, 1e5), min_size=1, max_size=300))
+def test_hdr_percentiles_are_ranked_samples_within_three_digits(ms: list[float]) -> None:
+    summary = latency_summary([(0.0, v, "ok") for v in ms], budget_ms=1.0)
+    ranked = sorted(ms)
+    for q in (50, 95, 99):
+        rank = q * len(ms) / 100  # a nearest-rank percentile: between these two samples
+        low = ranked[max(0, math.floor(rank) - 1)]
+        high = ranked[min(len(ms) - 1, math.ceil(rank))]
+        assert low * (1 - 2e-3) - 2e-3 <= summary[f"p{q}_ms"] <= high * (1 + 2e-3) + 2e-3
+    assert summary["max_ms"] == pytest.approx(max(ms), rel=2e-3, abs=2e-3)
+    assert summary["over_budget"] == sum(v > 1.0 for v in ms)
+
+
+@pytest.mark.parametrize("market", ["us", "uk"])
+def test_the_schedule_replays_a_saturday_peaking_in_the_evening(market: str) -> None:
+    scenario = build_scenario("small", seed=3, market=market)
+    schedule = busiest_day(scenario)
+    assert schedule.isoweekday == 6  # ISO: Saturday
+    total = np.sum([schedule.rates[t] for t in INGEST_TABLES], axis=0)
+    assert 17 <= schedule.local_hours[int(np.argmax(total))] <= 22
+    counts = plan(scenario)
+    for name in INGEST_TABLES:  # a busy day: above the scenario's mean rate
+        assert sum(schedule.rates[name]) * 3600 > counts[name] / scenario.days
+        # one replay delivers k times the day's rows; time within the replay is monotone
+        day_rows = sum(schedule.rates[name]) * 3600
+        replay = 24.0
+        assert schedule.due(name, 3.0, replay, replay) == pytest.approx(
+            3.0 * day_rows * replay / (24 * 3600)
+        )
+        points = [schedule.due(name, 1.0, t, replay) for t in np.linspace(0, 2 * replay, 97)]
+        assert points == sorted(points)
+
+
+def test_ingest_summary_counts_rows_and_lag_in_a_window() -> None:
+    ticks = [(t, "a", 10.0 * t, int(8 * t)) for t in (0.0, 1.0, 2.0, 3.0)]
+    window = ingest_summary(ticks, 1.0, 3.0)
+    assert window["a"]["scheduled_rows"] == 20.0 and window["a"]["rows"] == 16
+    assert window["a"]["lag_rows"] == 30.0 - 24
+    assert window["total"]["rows_per_s"] == 8.0
+    assert window["total"]["lag_seconds"] == pytest.approx(6 / 10.0)
+
+
+def test_live_run_steps_k_and_measures_retention_under_load(
+    pg_admin_dsn: str, tmp_path: Path
+) -> None:
     out = tmp_path / "live"
-    done = run_cli(
-        "live",
-        "--scale",
-        "tiny",
-        "--seed",
-        "5",
-        "--queries",
-        "percentiles",
-        "--queries",
-        "system_health_overview",
-        "--query-rate",
-        "5",
-        "--step-seconds",
-        "1",
-        "--max-k",
-        "2",
-        "--budget-ms",
-        "5000",
-        "--out",
-        str(out),
-        "--dsn",
-        pg_admin_dsn,
+    args = ["--scale", "tiny", "--seed", "5", "--queries", "percentiles"]
+    args += ["--queries", "system_health_overview", "--query-rate", "5", "--step-seconds", "1"]
+    args += ["--max-k", "2", "--budget-ms", "5000", "--retention", "retention=delete"]
+    args += ["--connections", "2", "--out", str(out), "--dsn", pg_admin_dsn]
+    done = subprocess.run(
+        [sys.executable, "-m", "wedsync_analytics", "live", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((out / "live.json").read_text("utf-8"))
-    assert result["peak_rows_per_s"] > 0
-    assert [s["k"] for s in result["steps"]] == [1, 2]
-    for step in result["steps"]:
-        assert step["ingest"]["rows"] > 0
+    assert result["schedule"]["isoweekday"] == 6
+    assert result["schedule"]["timezone"] == "America/New_York"
+    (run,) = result["runs"]
+    assert [s["k"] for s in run["steps"]] == [1, 2]
+    for step in run["steps"]:
+        assert set(step["ingest"]) == {*INGEST_TABLES, "total"}
         assert set(step["queries"]) == {"percentiles", "system_health_overview"}
         assert all(q["requests"] == 5 for q in step["queries"].values())
     # a 5 s budget and a few rows/s of ingest: nothing breaks, both steps are sustained
-    assert result["first_break"] is None
-    assert result["highest_k_sustained"] == 2
+    assert run["first_break"] is None and run["highest_k_sustained"] == 2
+    (found,) = run["retention"]
+    assert found["operation"] == "finished" and found["k"] == 2
+    assert found["rows_past_horizon_before"]["performance_metrics"] > 0
+    assert found["rows_past_horizon_after"]["performance_metrics"] == 0
+    assert set(found["phases"]) == {"before", "during", "after"}
+    assert found["phases"]["before"]["queries"]["percentiles"]["requests"] >= 4
+    assert "retention=delete" in (out / "live.md").read_text("utf-8")
 
 
 def test_live_bad_input_is_one_line() -> None:
     assert_one_line_error(run_cli("live", "--query-rate", "0"), "--query-rate")
     assert_one_line_error(run_cli("live", "--strategy", "retention=delete"), "retention strategy")
+    assert_one_line_error(run_cli("live", "--retention", "index=brin"), "not a retention")
+    assert_one_line_error(run_cli("live", "--connections", "0"), "--connections")
+    remote = "postgresql://u@db.example.org:5432/x"
+    assert_one_line_error(run_cli("live", "--dsn", remote), "this machine only")

@@ -1,7 +1,7 @@
 """Capacity curve: each dashboard query at several volumes, a fitted growth, the breach volume.
 
-Volumes are datasets of the same scale and seed holding a fraction of the preset's days
-(same organizations), each built once and reused (`datasets.ensure_dataset`). Per volume
+Volumes: the dataset of the scale and seed (loaded once) and copies of it trimmed to its
+first days (`bench.volumes`), each built once and reused. Per volume
 and variant: a clone, the variant's SQL, VACUUM ANALYZE, rollup maintenance up to `as_of`
 if the variant has some, then each query platform-wide (`service_role`): one warm-up, N timed
 runs (p95 of client wall time) and one EXPLAIN (ANALYZE, BUFFERS): pages = shared hit + read.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from wedsync_analytics.bench import datasets
+from wedsync_analytics.bench import datasets, volumes
 from wedsync_analytics.bench.fingerprint import machine_fingerprint
 from wedsync_analytics.bench.fit import Growth, growth
 from wedsync_analytics.bench.measure import (
@@ -32,10 +32,9 @@ from wedsync_analytics.bench.viewpoints import Viewpoint
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import Scenario
-from wedsync_analytics.generate.scenario import with_overrides
 
 Say = Callable[[str], None]
-DEFAULT_FRACTIONS = (0.125, 0.25, 0.5, 1.0)
+DEFAULT_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
 PLATFORM = Viewpoint("platform", "service_role")
 VOLUME_TABLE = "performance_metrics"
 
@@ -185,14 +184,13 @@ def _growth_json(g: Growth, kind: str) -> dict[str, Any]:
     }
 
 
-def _volume(admin_dsn: str, scenario: Scenario, say: Say) -> tuple[str, dict[str, Any]]:
-    dsn = datasets.ensure_dataset(admin_dsn, scenario, say)
+def _volume(dsn: str, days: int) -> dict[str, Any]:
     with connect(dsn, autocommit=True) as conn:
         row = conn.execute(f"SELECT count(*) FROM public.{VOLUME_TABLE}").fetchone()
     rows = int(row[0]) if row else 0
     if rows == 0:
-        raise UserError(f"the {scenario.days}-day dataset has no {VOLUME_TABLE} rows")
-    return dsn, {"days": scenario.days, "rows": rows, "as_of": bench_as_of(dsn).isoformat()}
+        raise UserError(f"the {days}-day volume has no {VOLUME_TABLE} rows")
+    return {"days": days, "rows": rows, "as_of": bench_as_of(dsn).isoformat()}
 
 
 def run_capacity(admin_dsn: str, config: CapacityConfig, say: Say) -> CapacityResult:
@@ -201,16 +199,17 @@ def run_capacity(admin_dsn: str, config: CapacityConfig, say: Say) -> CapacityRe
     days = volume_days(config.scenario, config.fractions)
     check_queries(config.queries)
     result: CapacityResult | None = None
+    databases = volumes.ensure_volumes(admin_dsn, config.scenario, days, say)
     for d in days:
-        scenario = with_overrides(config.scenario, days=d)
-        dataset_dsn, volume = _volume(admin_dsn, scenario, say)
+        dataset = databases[d]
+        dataset_dsn = datasets.with_database(admin_dsn, dataset)
+        volume = _volume(dataset_dsn, d)
         if result is None:
             with connect(dataset_dsn, autocommit=True) as conn:
                 result = CapacityResult(config, machine_fingerprint(conn))
         result.volumes.append(volume)
         as_of = datetime.fromisoformat(volume["as_of"])
         queries = dashboard_queries(as_of, config.queries)
-        dataset = datasets.dataset_name(scenario)
         for variant in variants:
             name = clone_name(dataset, variant)
             dsn = datasets.clone(admin_dsn, dataset, name)

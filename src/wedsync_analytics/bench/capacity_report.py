@@ -65,7 +65,28 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {100 * p['error_on_points']:.0f} % / {100 * p['prediction_error']:.0f} % "
             f"| {c['verdict']} |"
         )
-    return "\n".join(out) + "\n"
+    return "\n".join([*out, *_points(results)]) + "\n"
+
+
+def _points(results: dict[str, Any]) -> list[str]:
+    """One row per query and strategy: p95 ms / pages at each volume."""
+    volumes = [v["rows"] for v in results["volumes"]]
+    out = [
+        "",
+        "## Points: p95 ms / pages (shared buffers hit + read) per volume",
+        "",
+        "| query | strategy | " + " | ".join(f"{v:,} rows" for v in volumes) + " |",
+        "|---|---|" + "---|" * len(volumes),
+    ]
+    for c in results["curves"]:
+        cells = {
+            p["rows"]: f"{p['p95_ms']:,.1f} / {p['pages']:,}"
+            for p in results["points"]
+            if p["query"] == c["query"] and p["variant"] == c["variant"]
+        }
+        row = " | ".join(cells.get(v, "-") for v in volumes)
+        out.append(f"| {c['query']} | {c['variant']} | {row} |")
+    return out
 
 
 def plot_query(results: dict[str, Any], query: str, out: Path) -> Path:

@@ -8,29 +8,24 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from wedsync_analytics.cli.options import DsnOption
+from wedsync_analytics.cli.options import (
+    DsnOption,
+    MarketOption,
+    QueriesOption,
+    ScaleOption,
+    SeedOption,
+    StrategyOption,
+)
 from wedsync_analytics.errors import UserError
-from wedsync_analytics.generate import PRESETS, build_scenario
+from wedsync_analytics.generate import build_scenario
 
 
 def bench(
-    scale: Annotated[
-        str, typer.Option(help=f"Dataset size preset: {', '.join(PRESETS)}.")
-    ] = "small",
-    seed: Annotated[int, typer.Option(help="Dataset seed (a loaded dataset is reused).")] = 0,
-    market: Annotated[str, typer.Option(help="Market calendar: us or uk.")] = "us",
-    strategy: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--strategy",
-            help="KIND=NAME, or several joined with + (repeatable); default: every folder "
-            "of sql/strategies on its own. index=seed, the reference, always runs.",
-        ),
-    ] = None,
-    queries: Annotated[
-        list[str] | None,
-        typer.Option("--queries", help="Dashboard queries to measure (repeatable); default all."),
-    ] = None,
+    scale: ScaleOption = "small",
+    seed: SeedOption = 0,
+    market: MarketOption = "us",
+    strategy: StrategyOption = None,
+    queries: QueriesOption = None,
     runs: Annotated[int, typer.Option(help="Timed runs per query, after one warm-up.")] = 10,
     load_rows: Annotated[int, typer.Option(help="Rows of the COPY load-cost chunk.")] = 20_000,
     out: Annotated[Path, typer.Option(help="Directory for results.json, report.md, PNGs.")] = Path(
@@ -38,7 +33,8 @@ def bench(
     ),
     dsn: DsnOption = None,
 ) -> None:
-    """Benchmark index, layout, policy, rollup and retention strategies on a loaded dataset."""
+    """Benchmark index, layout, policy, rollup and retention strategies on a loaded dataset
+    (default: every folder of sql/strategies on its own)."""
     from wedsync_analytics.bench import BenchConfig, default_variants, parse_variant, run_bench
     from wedsync_analytics.bench.output import check_out_dir, write_outputs, write_partial
     from wedsync_analytics.config import resolve_dsn

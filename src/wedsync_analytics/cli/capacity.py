@@ -9,35 +9,32 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from wedsync_analytics.cli.options import DsnOption
+from wedsync_analytics.cli.options import (
+    BudgetOption,
+    DsnOption,
+    MarketOption,
+    QueriesOption,
+    ScaleOption,
+    SeedOption,
+    StrategyOption,
+)
 from wedsync_analytics.errors import UserError
-from wedsync_analytics.generate import PRESETS, build_scenario
+from wedsync_analytics.generate import build_scenario
 
 
 def capacity(
-    scale: Annotated[
-        str, typer.Option(help=f"Largest volume's preset: {', '.join(PRESETS)}.")
-    ] = "small",
-    seed: Annotated[int, typer.Option(help="Dataset seed (loaded datasets are reused).")] = 0,
-    market: Annotated[str, typer.Option(help="Market calendar: us or uk.")] = "us",
-    strategy: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--strategy",
-            help="KIND=NAME, or several joined with + (repeatable); index=seed always runs.",
-        ),
-    ] = None,
-    queries: Annotated[
-        list[str] | None,
-        typer.Option("--queries", help="Dashboard queries to measure (repeatable); default all."),
-    ] = None,
-    budget_ms: Annotated[float, typer.Option(help="The p95 budget, milliseconds.")] = 1000.0,
+    scale: ScaleOption = "small",
+    seed: SeedOption = 0,
+    market: MarketOption = "us",
+    strategy: StrategyOption = None,
+    queries: QueriesOption = None,
+    budget_ms: BudgetOption = 1000.0,
     volumes: Annotated[
         list[float] | None,
         typer.Option(
             "--volumes",
-            help="Fractions of the scale's days, one per volume (repeatable; 4 or more); "
-            "default 0.125 0.25 0.5 1.",
+            help="Fractions of the scale's days, one per volume (repeatable; 4 or more), "
+            "each the loaded dataset trimmed to its first days; default 0.1 0.25 0.5 1.",
         ),
     ] = None,
     runs: Annotated[int, typer.Option(help="Timed runs per point, after one warm-up.")] = 5,

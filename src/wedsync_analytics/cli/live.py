@@ -1,5 +1,5 @@
 """`wedsync-analytics live`: dashboards under live ingest, k stepped up until something
-breaks (docs/capacity.md)."""
+breaks, and retention under load (docs/capacity.md)."""
 
 from __future__ import annotations
 
@@ -10,35 +10,52 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from wedsync_analytics.cli.options import DsnOption
+from wedsync_analytics.cli.options import (
+    BudgetOption,
+    DsnOption,
+    MarketOption,
+    QueriesOption,
+    ScaleOption,
+    SeedOption,
+    StrategyOption,
+)
 from wedsync_analytics.errors import UserError
-from wedsync_analytics.generate import PRESETS, build_scenario
+from wedsync_analytics.generate import build_scenario
 
-OUTPUT = "live.json"
+OUTPUTS = ("live.json", "live.md")
 
 
 def live(
-    scale: Annotated[str, typer.Option(help=f"Dataset preset: {', '.join(PRESETS)}.")] = "small",
-    seed: Annotated[int, typer.Option(help="Dataset seed (a loaded dataset is reused).")] = 0,
-    market: Annotated[str, typer.Option(help="Market calendar: us or uk.")] = "us",
-    strategy: Annotated[
-        str, typer.Option(help="KIND=NAME (or several joined with +) applied to the clone.")
-    ] = "index=seed",
-    queries: Annotated[
-        list[str] | None,
-        typer.Option("--queries", help="Dashboard queries under load (repeatable); default all."),
-    ] = None,
-    budget_ms: Annotated[float, typer.Option(help="The p95 budget, milliseconds.")] = 1000.0,
+    scale: ScaleOption = "small",
+    seed: SeedOption = 0,
+    market: MarketOption = "us",
+    strategy: StrategyOption = None,
+    queries: QueriesOption = None,
+    budget_ms: BudgetOption = 1000.0,
     query_rate: Annotated[float, typer.Option(help="Requests per second per query.")] = 2.0,
-    step_seconds: Annotated[float, typer.Option(help="Seconds per value of k.")] = 5.0,
+    step_seconds: Annotated[
+        float, typer.Option(help="Seconds per value of k (one replay of the busiest day).")
+    ] = 5.0,
     max_k: Annotated[float, typer.Option(help="Largest k (k doubles from 1).")] = 65536.0,
-    out: Annotated[Path, typer.Option(help="Directory for live.json.")] = Path("out/live"),
+    connections: Annotated[int, typer.Option(help="Ingest connections (COPY).")] = 2,
+    retention: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--retention",
+            help="Retention strategy run under load after the steps (repeatable, e.g. "
+            "retention=delete); default: every retention strategy; 'none' for none.",
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Directory for live.json and live.md.")] = Path(
+        "out/live"
+    ),
     dsn: DsnOption = None,
 ) -> None:
-    """Open-loop dashboard load while COPY ingests at k times the season's peak hour."""
+    """Open-loop dashboard load while COPY ingests at k times the calendar's busiest day."""
     from wedsync_analytics.bench.capacity import check_queries, check_variants
-    from wedsync_analytics.bench.live import LiveConfig, run_live
-    from wedsync_analytics.bench.strategies import parse_variant
+    from wedsync_analytics.bench.live import LiveConfig, check_loopback, run_live
+    from wedsync_analytics.bench.live_report import markdown
+    from wedsync_analytics.bench.strategies import discover, parse_variant
     from wedsync_analytics.config import resolve_dsn
 
     for name, value in (("query-rate", query_rate), ("step-seconds", step_seconds)):
@@ -46,33 +63,46 @@ def live(
             raise UserError(f"invalid --{name} {value:g}: use a number in (0, 600]")
     if not 1 <= max_k <= 2**20:
         raise UserError(f"invalid --max-k {max_k:g}: use a number from 1 to 1048576")
+    if not 1 <= connections <= 8:
+        raise UserError(f"invalid --connections {connections}: use 1 to 8")
     if budget_ms <= 0:
         raise UserError(f"invalid --budget-ms {budget_ms:g}: use a positive number")
     scenario = build_scenario(scale, seed=seed, market=market)
-    variant = check_variants([parse_variant(strategy)])[-1]
+    variants = check_variants([parse_variant(s) for s in strategy or []])
+    if retention is None:
+        retention = sorted(k for k in discover() if k.startswith("retention="))
+    kept = [r for r in retention if r != "none"]
+    retentions = tuple(parse_variant(r) for r in kept)
+    for r in retentions:
+        if r.run_text("retention") is None:
+            raise UserError(f"--retention {r.name}: not a retention strategy (retention=NAME)")
     check_queries(list(queries) if queries else None)
-    target = out / OUTPUT
-    if out.exists() and (not out.is_dir() or any(p.name != OUTPUT for p in out.iterdir())):
+    if out.exists() and (not out.is_dir() or any(p.name not in OUTPUTS for p in out.iterdir())):
         raise UserError(f"--out {out} holds other files: nothing done; give a new directory")
     ks: list[float] = []
     while (k := 2.0 ** len(ks)) <= max_k:
         ks.append(k)
-    config = LiveConfig(budget_ms, query_rate, step_seconds, tuple(ks))
+    config = LiveConfig(budget_ms, query_rate, step_seconds, tuple(ks), connections, retentions)
+    admin_dsn = resolve_dsn(dsn)
+    check_loopback(admin_dsn)
     console = Console(stderr=True, soft_wrap=True)
     result = run_live(
-        resolve_dsn(dsn),
+        admin_dsn,
         scenario,
-        variant,
+        variants,
         list(queries) if queries else None,
         config,
         lambda line: console.print(line, markup=False, highlight=False),
     )
     out.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
-    console.print(
-        f"highest k sustained: {result['highest_k_sustained']}; first break: "
-        f"{result['first_break']}; wrote {target}"
-    )
+    (out / "live.json").write_text(json.dumps(result, indent=1, default=str) + "\n", "utf-8")
+    (out / "live.md").write_text(markdown(result), encoding="utf-8")
+    for run in result["runs"]:
+        console.print(
+            f"{run['variant']}: highest k sustained {run['highest_k_sustained']}; "
+            f"first break: {run['first_break']}"
+        )
+    console.print(f"wrote {out / 'live.json'} and {out / 'live.md'}")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,9 @@ from typing import Annotated
 
 import typer
 
+from wedsync_analytics.generate.calendar import MARKETS
+from wedsync_analytics.generate.scenario import PRESETS
+
 DsnOption = Annotated[
     str | None,
     typer.Option(
@@ -14,3 +17,25 @@ DsnOption = Annotated[
         show_default=False,
     ),
 ]
+
+ScaleOption = Annotated[
+    str,
+    typer.Option(
+        help=f"Dataset size preset: {', '.join(PRESETS)} (a loaded dataset is reused).",
+    ),
+]
+SeedOption = Annotated[int, typer.Option(help="Dataset seed: same seed, same rows.")]
+MarketOption = Annotated[str, typer.Option(help=f"Market calendar: {' or '.join(MARKETS)}.")]
+StrategyOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--strategy",
+        help="KIND=NAME, or several joined with + (repeatable); index=seed, the reference, "
+        "always runs.",
+    ),
+]
+QueriesOption = Annotated[
+    list[str] | None,
+    typer.Option("--queries", help="Dashboard queries to measure (repeatable); default all."),
+]
+BudgetOption = Annotated[float, typer.Option(help="The p95 budget, milliseconds.")]
