@@ -193,7 +193,8 @@ def load_scenario(
         total = t.count(w)
         return total, chunks(w, t, chunk_rows, total)
 
-    return _load(dsn, scenario, source, replace=replace, progress=progress, bulk=bulk)
+    # the World's caches are pure and idempotent: two lanes may share it (`_copy_tables`)
+    return _load(dsn, scenario, source, replace=replace, progress=progress, bulk=bulk, streams=2)
 
 
 def open_data(directory: str | Path) -> GeneratedData:
