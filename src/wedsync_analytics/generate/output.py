@@ -254,7 +254,10 @@ def _run_pool(
     scenario: Scenario, out: Path, parts: int, workers: int, chunk_rows: int, tally: _Tally
 ) -> list[dict[str, int]]:
     """Rows per table of each part, written by a pool of `workers` processes."""
-    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    # no fork of a threaded parent: workers fork from a single-threaded server that imported
+    # the generator once (spawn would import it, and the caller's __main__, in every worker)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     queue = ctx.Queue()
 
     def drain() -> None:
