@@ -9,7 +9,8 @@ Setup, untimed: the same rows are written as one CSV file per table. Timed, in t
 on the same server, each into a fresh migrated database:
 - ceiling: the big tables' secondary indexes and foreign keys dropped (`bulk.defer`), the
   server's `COPY table FROM '<file>'` of every table (one statement per table, one
-  connection), then the indexes built and keys validated as a bulk load does (`bulk.rebuild`);
+  connection; the big tables truncated and COPYed `FREEZE` in one transaction, as the bulk
+  load does), then the indexes built and keys validated as a bulk load does (`bulk.rebuild`);
 - `generate --out` then `load --data` (the two-step path): `write_parquet` on 2 parts and 2
   workers, then `load_data` in bulk mode;
 - `generate --replace` (the one-step path): `load_scenario` in bulk mode, generation and COPY
@@ -108,17 +109,23 @@ def _ceiling(dsn: str, files: dict[str, tuple[Path, list[str]]], rows: dict[str,
         ).fetchone()
         assert row is not None
         deferred = bulk.defer(conn, row[0])
+        big = {name.split(".")[-1] for name in bulk.big_tables()}
         started = time.perf_counter()
         for t in TABLES:
             path, columns = files[t.name]
             if path.stat().st_size == 0:
                 continue
-            stmt = sql.SQL("COPY {} ({}) FROM {} (FORMAT csv)").format(
+            frozen = t.table in big  # as the bulk load does: truncated, COPY FREEZE
+            stmt = sql.SQL("COPY {} ({}) FROM {} (FORMAT csv{})").format(
                 qualified(t),
                 sql.SQL(", ").join(map(sql.Identifier, columns)),
                 sql.Literal(str(path)),
+                sql.SQL(", FREEZE" if frozen else ""),
             )
-            conn.execute(stmt)
+            with conn.transaction():
+                if frozen:
+                    conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(qualified(t)))
+                conn.execute(stmt)
         phases = {"copy": time.perf_counter() - started}
         return phases | bulk.rebuild(dsn, conn, row[0], deferred, rows)
 
