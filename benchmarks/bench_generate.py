@@ -2,7 +2,7 @@
 
 Prints: rows/s generating performance_metrics; generation of a whole scenario to Parquet
 (`generate --out`) with 1 and 2 worker processes against its ceiling (`WSA_BENCH_SCALE` /
-`WSA_BENCH_DAYS`, default season, seed 3; `WSA_BENCH_ROUNDS`, default 2); server-side
+`WSA_BENCH_DAYS`, default season, seed 3; 2 rounds); server-side
 `COPY ... FROM '<file>'` rows/s against generator + COPY FROM STDIN end to end on the same
 rows in the same run; peak RSS of a subprocess streaming N and 10 N rows.
 """
@@ -33,7 +33,7 @@ from wedsync_analytics.load import copy_table, qualified, to_csv
 GEN_ROWS = 1_000_000
 COPY_ROWS = settings.bench_copy_rows()
 CHUNK = 50_000
-ROUNDS = int(os.environ.get("WSA_BENCH_ROUNDS", "2"))
+ROUNDS = 2
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +79,8 @@ def test_generation_to_parquet_by_workers(tmp_path: Path) -> None:
 
     Target: >= 1 M rows/s with 2 workers. Its ceiling in the same run: the 1-worker rate
     times the cores (both cores fully used, nothing lost to the split). 1 and 2 workers
-    alternate `WSA_BENCH_ROUNDS` times (default 2; a shared machine's load varies); the best
-    run of each. Rows per CPU second say what the code costs whatever the machine's load.
+    alternate, twice (a shared machine's load varies); the best run of each. Rows per CPU
+    second say what the code costs whatever the machine's load.
     """
     scenario = build_scenario(settings.bench_scale(), seed=3, days=settings.bench_days())
     cores = os.cpu_count() or 1

@@ -1,9 +1,8 @@
 """The season load, both paths, against the server's own ceiling (run by `make bench`).
 
 Run: `.venv/bin/pytest benchmarks/bench_load.py -s --timeout=0`; `WSA_BENCH_SCALE` /
-`WSA_BENCH_DAYS` set the scenario (default: season, seed 3, ~10.5 M rows), `WSA_BENCH_ROUNDS`
-the rounds (default 2, alternating order), `WSA_BENCH_LOAD_STREAMING=1` adds the streaming
-(`--no-bulk`) load, which takes several times longer.
+`WSA_BENCH_DAYS` set the scenario (default: season, seed 3, ~10.5 M rows); one round (the
+streaming `--no-bulk` load, several times slower, is left out).
 
 Setup, untimed: the same rows are written as one CSV file per table. Timed, in the same run
 on the same server, each into a fresh migrated database:
@@ -14,8 +13,7 @@ on the same server, each into a fresh migrated database:
 - `generate --out` then `load --data` (the two-step path): `write_parquet` on 2 parts and 2
   workers, then `load_data` in bulk mode;
 - `generate --replace` (the one-step path): `load_scenario` in bulk mode, generation and COPY
-  in one process;
-- (optional) streaming: `load_data(bulk=False)`.
+  in one process.
 Rates are rows of all tables over COPY + index builds + validation, the phases the ceiling
 has too; the target ratio compares them. End to end is the wall time a user waits: the whole
 load call (its final ANALYZE included), plus `generate --out` for the two-step path. CPU
@@ -54,7 +52,7 @@ Phases = dict[str, float]
 SEED = 3
 TARGET_SECONDS = 180.0
 TARGET_SHARE = 0.8
-ROUNDS = int(os.environ.get("WSA_BENCH_ROUNDS", "2"))
+ROUNDS = 1  # a season load takes minutes per mode on this machine
 CLK = os.sysconf("SC_CLK_TCK")
 
 
@@ -154,7 +152,6 @@ def _measure(run: Callable[[], Phases], postmaster: int) -> tuple[Phases, dict[s
 
 def test_season_load_vs_ceiling(pg_admin_dsn: str, template_dsn: str, tmp_path: Path) -> None:
     scenario = build_scenario(settings.bench_scale(), seed=SEED, days=settings.bench_days())
-    streaming = os.environ.get("WSA_BENCH_LOAD_STREAMING") == "1"
     gen = tmp_path / "gen"
     csv_dir = Path(tempfile.mkdtemp(prefix="wsa-bench-load-"))  # the server reads it
     csv_dir.chmod(0o755)
@@ -169,8 +166,6 @@ def test_season_load_vs_ceiling(pg_admin_dsn: str, template_dsn: str, tmp_path: 
         "load --data": lambda dsn: load_data(dsn, open_data(gen), bulk=True).phases,
         "generate": lambda dsn: load_scenario(dsn, scenario, bulk=True).phases,
     }
-    if streaming:
-        modes["streaming"] = lambda dsn: load_data(dsn, open_data(gen), bulk=False).phases
     runs: dict[str, list[tuple[Phases, dict[str, float]]]] = {m: [] for m in modes}
     load = os.getloadavg()
     try:
