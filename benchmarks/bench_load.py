@@ -1,39 +1,59 @@
-"""Load from Parquet (`load --data`), bulk and streaming, against the server's own ceiling.
+"""The season load, both paths, against the server's own ceiling (run by `make bench`).
 
-Run: `make bench` (or `.venv/bin/pytest benchmarks/bench_load.py -s --timeout=0`);
-`WSA_BENCH_SCALE` / `WSA_BENCH_DAYS` set the scenario (default: season, ~10.5 M rows).
+Run: `.venv/bin/pytest benchmarks/bench_load.py -s --timeout=0`; `WSA_BENCH_SCALE` /
+`WSA_BENCH_DAYS` set the scenario (default: season, seed 3, ~10.5 M rows); one round (the
+streaming `--no-bulk` load, several times slower, is left out).
 
-Setup, untimed: the scenario is generated to Parquet (2 parts), and the same rows are
-written as one CSV file per table. Timed, in the same run on the same server, twice in
-alternating order, each into a fresh migrated database:
+Setup, untimed: the same rows are written as one CSV file per table. Timed, in the same run
+on the same server, each into a fresh migrated database:
 - ceiling: the big tables' secondary indexes and foreign keys dropped (`bulk.defer`), the
-  server's `COPY table FROM '<file>'` of every table (one statement per table), then the
-  indexes built and keys validated as a bulk load does (`bulk.rebuild`);
-- bulk: `load_data(bulk=True)` (read Parquet, CSV in a thread, COPY FROM STDIN, one
-  transaction per chunk, then the same rebuild);
-- streaming: `load_data(bulk=False)`: the tables keep their indexes and keys throughout.
-Every session sets `wedsync.bulk_load` and `synchronous_commit = off`. Rates are rows of
-all tables over COPY + index builds + validation (the load's final ANALYZE is apart); the
-best of the two rounds of each is compared.
+  server's `COPY table FROM '<file>'` of every table (one statement per table, one
+  connection; the big tables truncated and COPYed `FREEZE` in one transaction, as the bulk
+  load does), then the indexes built and keys validated as a bulk load does (`bulk.rebuild`);
+- `generate --out` then `load --data` (the two-step path): `write_parquet` on 2 parts and 2
+  workers, then `load_data` in bulk mode;
+- `generate --replace` (the one-step path): `load_scenario` in bulk mode, generation and COPY
+  in one process.
+Rates are rows of all tables over COPY + index builds + validation, the phases the ceiling
+has too; the target ratio compares them. End to end is the wall time a user waits: the whole
+load call (its final ANALYZE included), plus `generate --out` for the two-step path. CPU
+seconds of this process (generator, CSV, driver) and of the server (every process of the
+postmaster, exited backends included) say where the time goes.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
+from _bench_data import server_settings
 from conftest import TEMPLATE, create_database, drop_database
 from wedsync_analytics import bulk, settings
 from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.tables import TABLES
-from wedsync_analytics.load import _file_frames, load_data, open_data, qualified, to_csv
+from wedsync_analytics.load import (
+    _file_frames,
+    load_data,
+    load_scenario,
+    open_data,
+    qualified,
+    to_csv,
+)
 
 Phases = dict[str, float]
+SEED = 3
+TARGET_SECONDS = 180.0
+TARGET_SHARE = 0.8
+ROUNDS = 1  # a season load takes minutes per mode on this machine
+CLK = os.sysconf("SC_CLK_TCK")
 
 
 def _write_csv(data_dir: Path, csv_dir: Path) -> dict[str, tuple[Path, list[str]]]:
@@ -51,77 +71,160 @@ def _write_csv(data_dir: Path, csv_dir: Path) -> dict[str, tuple[Path, list[str]
     return files
 
 
+def _server_cpu(postmaster: int) -> float:
+    """CPU seconds of the server: the postmaster, its exited children, its live ones."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile: its times are in the postmaster's cutime now
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        elif ppid == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / CLK
+
+
+def _postmaster(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return int((Path(row[0]) / "postmaster.pid").read_text().split()[0])
+
+
 def _ceiling(dsn: str, files: dict[str, tuple[Path, list[str]]], rows: dict[str, int]) -> Phases:
     """Server COPY FROM files into the bare big tables, then the bulk load's rebuild."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("SET wedsync.bulk_load = 'on'")
         conn.execute("SET synchronous_commit = off")
-        conn.execute("CHECKPOINT")
         row = conn.execute(
             "INSERT INTO generation_runs (fingerprint, scenario) VALUES ('bench', '{}') "
             "RETURNING id"
         ).fetchone()
         assert row is not None
         deferred = bulk.defer(conn, row[0])
+        big = {name.split(".")[-1] for name in bulk.big_tables()}
         started = time.perf_counter()
         for t in TABLES:
             path, columns = files[t.name]
             if path.stat().st_size == 0:
                 continue
-            stmt = sql.SQL("COPY {} ({}) FROM {} (FORMAT csv)").format(
+            frozen = t.table in big  # as the bulk load does: truncated, COPY FREEZE
+            stmt = sql.SQL("COPY {} ({}) FROM {} (FORMAT csv{})").format(
                 qualified(t),
                 sql.SQL(", ").join(map(sql.Identifier, columns)),
                 sql.Literal(str(path)),
+                sql.SQL(", FREEZE" if frozen else ""),
             )
-            conn.execute(stmt)
+            with conn.transaction():
+                if frozen:
+                    conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(qualified(t)))
+                conn.execute(stmt)
         phases = {"copy": time.perf_counter() - started}
         return phases | bulk.rebuild(dsn, conn, row[0], deferred, rows)
 
 
-def _load(dsn: str, gen: Path, rows: dict[str, int], bulk_mode: bool) -> Phases:
-    """The phases of `load_data` in bulk or streaming mode (its final ANALYZE apart)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("CHECKPOINT")
-    summary = load_data(dsn, open_data(gen), bulk=bulk_mode)
-    assert summary.rows == rows and summary.bulk == bulk_mode
-    return summary.phases
+def _measure(run: Callable[[], Phases], postmaster: int) -> tuple[Phases, dict[str, float]]:
+    """The phases `run` reports, and its wall, client CPU and server CPU seconds."""
+    client0 = resource.getrusage(resource.RUSAGE_SELF)
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)  # generate's worker processes
+    server0 = _server_cpu(postmaster)
+    started = time.perf_counter()
+    phases = run()
+    wall = time.perf_counter() - started
+    client1 = resource.getrusage(resource.RUSAGE_SELF)
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = sum(
+        getattr(b, f) - getattr(a, f)
+        for a, b in ((client0, client1), (children0, children1))
+        for f in ("ru_utime", "ru_stime")
+    )
+    return phases, {
+        "wall": wall,
+        "client_cpu": client,
+        "server_cpu": _server_cpu(postmaster) - server0,
+    }
 
 
-def test_load_bulk_and_streaming_vs_ceiling(
-    pg_admin_dsn: str, template_dsn: str, tmp_path: Path
-) -> None:
-    scenario = build_scenario(settings.bench_scale(), seed=1, days=settings.bench_days())
+def test_season_load_vs_ceiling(pg_admin_dsn: str, template_dsn: str, tmp_path: Path) -> None:
+    scenario = build_scenario(settings.bench_scale(), seed=SEED, days=settings.bench_days())
     gen = tmp_path / "gen"
     csv_dir = Path(tempfile.mkdtemp(prefix="wsa-bench-load-"))  # the server reads it
     csv_dir.chmod(0o755)
-    rows = write_parquet(scenario, gen, parts=2, workers=2)
+    postmaster = _postmaster(pg_admin_dsn)
+    started = time.perf_counter()
+    rows = write_parquet(scenario, gen, parts=2, workers=2)  # untimed setup of the ceiling
+    generate_out = time.perf_counter() - started  # ... and the two-step path's first step
     files = _write_csv(gen, csv_dir)
-    runs: dict[str, list[Phases]] = {"ceiling": [], "bulk": [], "streaming": []}
+    total = sum(rows.values())
+    modes: dict[str, Callable[[str], Phases]] = {
+        "ceiling": lambda dsn: _ceiling(dsn, files, rows),
+        "load --data": lambda dsn: load_data(dsn, open_data(gen), bulk=True).phases,
+        "generate": lambda dsn: load_scenario(dsn, scenario, bulk=True).phases,
+    }
+    runs: dict[str, list[tuple[Phases, dict[str, float]]]] = {m: [] for m in modes}
+    load = os.getloadavg()
     try:
-        # two rounds in alternating order (the first COPY after a clone pays for new WAL
-        # segments; a shared machine's load varies); each load into a fresh database
-        for order in (("ceiling", "bulk", "streaming"), ("streaming", "bulk", "ceiling")):
-            for what in order:
-                dsn = create_database(pg_admin_dsn, f"wsa_bench_{what}", template=TEMPLATE)
+        # rounds in alternating order (a shared machine's load varies); each load into a
+        # fresh database, checkpointed before the timing
+        for r in range(ROUNDS):
+            for mode in list(modes)[:: 1 if r % 2 == 0 else -1]:
+                name = "wsa_bench_load"
+                dsn = create_database(pg_admin_dsn, name, template=TEMPLATE)
                 try:
-                    if what == "ceiling":
-                        runs[what].append(_ceiling(dsn, files, rows))
-                    else:
-                        runs[what].append(_load(dsn, gen, rows, what == "bulk"))
+                    with psycopg.connect(dsn, autocommit=True) as conn:
+                        conn.execute("CHECKPOINT")
+                    runs[mode].append(_measure(lambda: modes[mode](dsn), postmaster))  # noqa: B023
+                    phases, cost = runs[mode][-1]  # said at once: a later failure keeps it
+                    print(f"\n[load] round {r + 1}, {mode}: {phases}, {cost}", flush=True)
                 finally:
-                    drop_database(pg_admin_dsn, f"wsa_bench_{what}")
+                    drop_database(pg_admin_dsn, name)
     finally:
         shutil.rmtree(csv_dir)
-    total = sum(rows.values())
-    best = {what: min(phases, key=lambda p: sum(p.values())) for what, phases in runs.items()}
-    rate = {what: total / sum(p.values()) for what, p in best.items()}
-    print(f"\n[load] scale {scenario.scale}, {scenario.days} days, {total:,} rows, best of 2:")
-    for what, phases in best.items():
-        split = ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
-        every = [round(total / sum(p.values())) for p in runs[what]]
-        print(f"[load] {what:9} {rate[what]:>9,.0f} rows/s ({split}; runs {every} rows/s)")
+    season = scenario.scale == "season" and settings.bench_days() is None
+    _report(scenario.scale, scenario.days, total, runs, generate_out, load, pg_admin_dsn, season)
+
+
+def _report(
+    scale: str,
+    days: int,
+    total: int,
+    runs: dict[str, list[tuple[Phases, dict[str, float]]]],
+    generate_out: float,
+    load: tuple[float, float, float],
+    dsn: str,
+    season: bool,
+) -> None:
+    best = {m: min(r, key=lambda x: sum(x[0].values())) for m, r in runs.items()}
+    rate = {m: total / sum(p.values()) for m, (p, _) in best.items()}
     print(
-        f"[load] bulk / ceiling {rate['bulk'] / rate['ceiling']:.0%} (target >= 80%: "
-        f"{'met' if rate['bulk'] >= 0.8 * rate['ceiling'] else 'not met'}); "
-        f"bulk / streaming {rate['bulk'] / rate['streaming']:.2f}x"
+        f"\n[load] scale {scale}, seed {SEED}, {days} days, {total:,} rows, best of {ROUNDS}; "
+        f"load average at start {load[0]:.1f} (shared machine), now {os.getloadavg()[0]:.1f}"
     )
+    print(f"[load] server: {server_settings(dsn)}")
+    print(f"[load] generate --out (2 parts, 2 workers): {generate_out:.1f} s")
+    for mode, (phases, cost) in best.items():
+        split = ", ".join(f"{k} {v:.1f} s" for k, v in phases.items())
+        every = [round(total / sum(p.values())) for p, _ in runs[mode]]
+        print(
+            f"[load] {mode:12} {rate[mode]:>9,.0f} rows/s ({split}); wall {cost['wall']:.1f} s, "
+            f"CPU: client {cost['client_cpu']:.1f} s, server {cost['server_cpu']:.1f} s; "
+            f"runs {every} rows/s"
+        )
+    for mode, extra in (("load --data", generate_out), ("generate", 0.0)):
+        share = rate[mode] / rate["ceiling"]
+        wall = best[mode][1]["wall"] + extra
+        print(
+            f"[load] {mode}: {share:.1%} of the ceiling (target >= {TARGET_SHARE:.0%}: "
+            f"{'met' if share >= TARGET_SHARE else 'not met'}); end to end {wall:.1f} s"
+            f"{' with generate --out' if extra else ''} (target <= {TARGET_SECONDS:.0f} s "
+            + (
+                f"for the whole season: {'met' if wall <= TARGET_SECONDS else 'not met'})"
+                if season
+                else "for the whole season: not measured, this is a smaller scenario)"
+            )
+        )

@@ -143,16 +143,16 @@ def test_interrupted_load_leaves_whole_chunks(
     calls = {"n": 0}
     original = load.copy_table
 
-    def flaky(conn, t, frames, total, progress=None):  # type: ignore[no-untyped-def]
+    def flaky(conn, t, frames, total, progress=None, **options):  # type: ignore[no-untyped-def]
         if t.name == "performance_metrics":
 
             def stop(name: str, done: int, total: int) -> None:
                 if done >= 2 * 500:
                     raise KeyboardInterrupt
 
-            return original(conn, t, frames, total, stop)
+            return original(conn, t, frames, total, stop, **options)
         calls["n"] += 1
-        return original(conn, t, frames, total, progress)
+        return original(conn, t, frames, total, progress, **options)
 
     monkeypatch.setattr(load, "copy_table", flaky)
     with pytest.raises(Interrupted, match="is marked interrupted"):  # Ctrl-C, said in one line

@@ -21,6 +21,7 @@ from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.tables import TABLES
 from wedsync_analytics.load import LOAD_LOCK_KEY, load_data, load_scenario, open_data
+from wedsync_analytics.runs import IncompleteLoad, check_load
 
 CATALOG = """
 SELECT 'index', indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisvalid::text
@@ -93,7 +94,7 @@ def _wait_for(dsn: str, query: str, seconds: float) -> bool:
     return False
 
 
-def test_killed_bulk_load_says_so_and_replace_restores(db_dsn: str) -> None:
+def test_killed_bulk_load_says_so_and_replace_restores(db_dsn: str, tmp_path: Path) -> None:
     before = catalog(db_dsn)
     args = ["generate", "--scale", "tiny", "--seed", "6", "--days", "60", "--chunk-rows", "100"]
     env = dict(os.environ)
@@ -108,8 +109,8 @@ def test_killed_bulk_load_says_so_and_replace_restores(db_dsn: str) -> None:
         mid_load = _wait_for(
             db_dsn,
             "SELECT EXISTS (SELECT 1 FROM generation_runs WHERE deferred <> '[]') "
-            "AND EXISTS (SELECT 1 FROM performance_metrics) "
-            "AND NOT EXISTS (SELECT 1 FROM business_events)",  # mid-COPY
+            "AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE state <> 'idle' "
+            "AND query LIKE 'COPY %%performance_metrics%%FREEZE%%')",  # mid-COPY, frozen
             60,
         )
         assert proc.poll() is None, "the load ended before it could be killed"
@@ -129,6 +130,16 @@ def test_killed_bulk_load_says_so_and_replace_restores(db_dsn: str) -> None:
     assert len(runs) == 1 and {i.kind for i in runs[0][1]} == {"index", "foreign_key"}
     missing = set(before) - set(catalog(db_dsn))
     assert {row[1].split(".")[-1] for row in missing} == {i.name.split(".")[-1] for i in runs[0][1]}
+    exported = run_cli("export", "--out", str(tmp_path / "export"), "--dsn", db_dsn)
+    assert_one_line_error(exported, "is interrupted, and run 1's bulk load left", "not rebuilt")
+    assert not (tmp_path / "export").exists()
+    with (
+        psycopg.connect(db_dsn, autocommit=True) as conn,
+        pytest.raises(
+            IncompleteLoad, match=r"foreign keys missing \(not rebuilt\).*validate it as it is"
+        ),
+    ):
+        check_load(conn, allow_incomplete=False, command="validate")
     done = run_cli(*args, "--dsn", db_dsn)
     assert_one_line_error(done, "interrupted bulk load", "--replace")
     with pytest.raises(UserError, match="interrupted bulk load"):

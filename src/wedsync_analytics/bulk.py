@@ -7,8 +7,9 @@ transaction. After the COPY the indexes are built on parallel connections (one t
 time per connection, largest first), the foreign keys are added `NOT VALID` and validated,
 and the record is emptied: the catalog ends as the streaming load leaves it.
 
-A run killed in between leaves its `deferred` list behind: `pending` reads it, and `restore`
-(called by a `--replace` load) rebuilds what is missing and marks those runs 'interrupted'.
+A run killed in between leaves its `deferred` list behind: `pending` reads it, export and
+validate refuse the database (`runs.check_load`), and `restore` (called by a `--replace`
+load) rebuilds what is missing.
 The incident trigger needs nothing here: every loader session sets `wedsync.bulk_load`.
 """
 
@@ -167,13 +168,21 @@ def pending(conn: psycopg.Connection) -> list[tuple[int, list[Deferred]]]:
     return [(int(r[0]), [Deferred(**d) for d in r[1]]) for r in rows]
 
 
-def pending_message(runs: list[tuple[int, list[Deferred]]]) -> str:
-    """One line saying that an interrupted bulk load left indexes or keys missing."""
+def missing_text(runs: list[tuple[int, list[Deferred]]]) -> str:
+    """What interrupted bulk loads left missing, e.g. 'run 3's bulk load left 5 indexes and
+    3 foreign keys missing'."""
     items = [i for _, found in runs for i in found]
     n_index = sum(i.kind == "index" for i in items)
     return (
-        f"an interrupted bulk load (run {runs[-1][0]}) left {n_index} indexes and "
-        f"{len(items) - n_index} foreign keys missing; nothing done; "
+        f"run {runs[-1][0]}'s bulk load left {n_index} indexes and "
+        f"{len(items) - n_index} foreign keys missing"
+    )
+
+
+def pending_message(runs: list[tuple[int, list[Deferred]]]) -> str:
+    """One line saying that an interrupted bulk load left indexes or keys missing."""
+    return (
+        f"an interrupted bulk load: {missing_text(runs)}; nothing done; "
         "run `load --replace` or `generate --replace` to reload and rebuild them"
     )
 
@@ -191,7 +200,11 @@ def _exists(conn: psycopg.Connection, item: Deferred) -> bool:
 
 
 def restore(conn: psycopg.Connection, runs: list[tuple[int, list[Deferred]]]) -> None:
-    """Rebuild what interrupted bulk loads dropped (the tables are empty: it is quick)."""
+    """Rebuild what interrupted bulk loads dropped (the tables are empty: it is quick).
+
+    Their runs' status is not touched here: `runs.mark_dead_runs`, which the load calls
+    first, has marked every dead run 'interrupted' already.
+    """
     with conn.transaction():
         for run_id, items in runs:
             for item in items:
@@ -206,7 +219,5 @@ def restore(conn: psycopg.Connection, runs: list[tuple[int, list[Deferred]]]) ->
                         )
                     )
             conn.execute(
-                "UPDATE public.generation_runs SET deferred = '[]', status = CASE "
-                "WHEN status = 'running' THEN 'interrupted' ELSE status END WHERE id = %s",
-                (run_id,),
+                "UPDATE public.generation_runs SET deferred = '[]' WHERE id = %s", (run_id,)
             )

@@ -10,7 +10,9 @@ marked 'interrupted' in `generation_runs`. Loader sessions set `wedsync.bulk_loa
 the auto-incident trigger stays quiet: the generator writes incidents itself.
 
 Into empty tables the load runs in bulk mode by default (`bulk.py`): the big tables are
-loaded without their secondary indexes and foreign keys, which are rebuilt after the COPY.
+loaded without their secondary indexes and foreign keys, which are rebuilt after the COPY,
+each in one transaction that truncates it and COPYs its chunks `FREEZE` (an interrupted bulk
+load leaves a big table empty or whole).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,10 +149,19 @@ def _prefetch(source: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.DataFrame, me
             yield item
 
 
-def copy_csv(conn: psycopg.Connection, t: TableDef, columns: list[str], data: memoryview) -> None:
-    """COPY one chunk's CSV (`to_csv`) into `t` (the caller owns the transaction)."""
-    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        qualified(t), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+def copy_csv(
+    conn: psycopg.Connection,
+    t: TableDef,
+    columns: list[str],
+    data: memoryview,
+    freeze: bool = False,
+) -> None:
+    """COPY one chunk's CSV (`to_csv`) into `t` (the caller owns the transaction); `freeze`:
+    rows written frozen (the table must be truncated in the same transaction)."""
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv{})").format(
+        qualified(t),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+        sql.SQL(", FREEZE" if freeze else ""),
     )
     with conn.cursor() as cur, cur.copy(stmt) as cp:
         cp.write(data)
@@ -162,17 +173,30 @@ def copy_table(
     frames: Iterator[pl.DataFrame],
     total: int,
     progress: Progress | None = None,
+    *,
+    frozen: bool = False,
 ) -> int:
-    """COPY every chunk of `frames` into `t`, each in its own transaction; rows loaded."""
+    """COPY every chunk of `frames` into `t`, each in its own transaction; rows loaded.
+
+    `frozen` (bulk mode, into an empty table): the whole table in one transaction that
+    truncates it first, so every chunk is COPYed `FREEZE` (no hint bits or freezing left for
+    the index builds, validation and later readers). TRUNCATE ... CASCADE also empties the
+    tables referencing `t`: a bulk load's tables are all empty and those load later.
+    """
     done = 0
     if progress:
         progress(t.name, 0, total)
-    for df, data in _prefetch(frames):
-        with conn.transaction():
-            copy_csv(conn, t, df.columns, data)
-        done += df.height
-        if progress:
-            progress(t.name, done, total)
+    with ExitStack() as whole:
+        if frozen:
+            whole.enter_context(conn.transaction())
+            conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(qualified(t)))
+        for df, data in _prefetch(frames):
+            # FREEZE needs the TRUNCATE in the same (sub)transaction: no savepoint per chunk
+            with nullcontext() if frozen else conn.transaction():
+                copy_csv(conn, t, df.columns, data, freeze=frozen)
+            done += df.height
+            if progress:
+                progress(t.name, done, total)
     return done
 
 
@@ -193,7 +217,8 @@ def load_scenario(
         total = t.count(w)
         return total, chunks(w, t, chunk_rows, total)
 
-    return _load(dsn, scenario, source, replace=replace, progress=progress, bulk=bulk)
+    # the World's caches are pure and idempotent: two lanes may share it (`_copy_tables`)
+    return _load(dsn, scenario, source, replace=replace, progress=progress, bulk=bulk, streams=2)
 
 
 def open_data(directory: str | Path) -> GeneratedData:
@@ -318,11 +343,14 @@ def _copy_tables(
     """COPY every table; with `streams` > 1, the big tables on that many connections at once
     (see `bulk.copy_lanes`)."""
 
+    big = {name.split(".")[-1] for name in bulk_mode.big_tables()} if summary.bulk else set()
+
     def copy_all(c: psycopg.Connection, tables: Iterable[TableDef]) -> None:
         for t in tables:
             started = time.perf_counter()
             total, frames = source(t)
-            summary.rows[t.name] = copy_table(c, t, frames, total, progress)
+            frozen = t.table in big
+            summary.rows[t.name] = copy_table(c, t, frames, total, progress, frozen=frozen)
             summary.seconds[t.name] = time.perf_counter() - started
 
     if streams == 1:

@@ -3,7 +3,8 @@
 A load holds a session advisory lock (`LOAD_LOCK_KEY`) for its whole run. A row left
 `running` while that lock is free belongs to a process that is gone (killed, or the
 server stopped): the next command that looks marks it `interrupted`. `export` and
-`validate` refuse a database whose last load did not complete unless told otherwise.
+`validate` refuse a database whose last load did not complete, or whose bulk load left
+indexes or foreign keys to rebuild (`bulk.pending`), unless told otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from wedsync_analytics import bulk
 from wedsync_analytics.errors import UserError
 
 LOAD_LOCK_KEY = 725_925_902  # the advisory lock a load holds (see load.py)
@@ -105,15 +107,25 @@ def last_load(conn: psycopg.Connection) -> LoadState | None:
 def check_load(
     conn: psycopg.Connection, *, allow_incomplete: bool, command: str
 ) -> LoadState | None:
-    """The last load's state; IncompleteLoad unless it completed (or `allow_incomplete`)."""
+    """The last load's state; IncompleteLoad unless it completed and no bulk load left
+    indexes or keys to rebuild (or `allow_incomplete`)."""
     state = last_load(conn)
-    if state is None or state.status == "completed" or allow_incomplete:
+    if state is None or allow_incomplete:
+        return state
+    with conn.transaction():
+        missing = bulk.pending(conn)
+    if state.status == "completed" and not missing:
         return state
     if state.status == "running":
         todo = "wait for it to finish"
     else:
         todo = "load again with `wedsync-analytics generate --replace`"
+    if state.status == "completed":  # an older run's indexes and keys: not by our loads
+        what = f"the database's {bulk.missing_text(missing)} (not rebuilt)"
+    else:
+        what = f"the database's last load did not complete: {state.describe()}"
+        if missing:
+            what += f", and {bulk.missing_text(missing)} (not rebuilt)"
     raise IncompleteLoad(
-        f"the database's last load did not complete: {state.describe()}; nothing done; "
-        f"{todo}, or pass --allow-incomplete to {command} it as it is"
+        f"{what}; nothing done; {todo}, or pass --allow-incomplete to {command} it as it is"
     )

@@ -22,6 +22,7 @@ from queue import Empty
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wedsync_analytics.errors import UserError
@@ -53,6 +54,36 @@ def part_chunks(
         yield t.build(w, x, min(b, x + chunk_rows), total)
 
 
+# Parquet settings: the files are an intermediate for `load --data`, written at machine speed
+# (zstd level 1; dictionary pages only where they pay; no column statistics)
+COMPRESSION = "zstd"
+COMPRESSION_LEVEL = 1
+DICTIONARY_SHARE = 0.25  # dictionary-encode a string column with at most this share distinct
+
+
+def dictionary_columns(df: pl.DataFrame) -> list[str]:
+    """The string columns of `df` (a table's first chunk) with few distinct values: the
+    columns a dictionary shrinks; the others (ids, numbers, times) only pay for the hashing."""
+    limit = DICTIONARY_SHARE * df.height
+    return [
+        name
+        for name, dtype in df.schema.items()
+        if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+        if df[name].n_unique() <= limit
+    ]
+
+
+def _parquet_writer(path: Path, first: pl.DataFrame, schema: pa.Schema) -> pq.ParquetWriter:
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression=COMPRESSION,
+        compression_level=COMPRESSION_LEVEL,
+        use_dictionary=dictionary_columns(first),
+        write_statistics=False,
+    )
+
+
 def _write_table(
     w: World, t: TableDef, folder: Path, part: int, parts: int, chunk_rows: int, report: Progress
 ) -> TableFile:
@@ -66,13 +97,13 @@ def _write_table(
         for df in part_chunks(w, t, part, parts, chunk_rows, total):
             arrow = df.to_arrow()
             if writer is None:
-                writer = pq.ParquetWriter(path, arrow.schema, compression="zstd")
+                writer = _parquet_writer(path, df, arrow.schema)
             writer.write_table(arrow)
             done += df.height
             report(t.name, done, b - a)
         if writer is None:  # no rows in this part: a file with the table's columns
             schema = t.build(w, 0, min(1, total), total).head(0)
-            pq.write_table(schema.to_arrow(), path, compression="zstd")
+            pq.write_table(schema.to_arrow(), path, compression=COMPRESSION)
     finally:
         if writer is not None:
             writer.close()
@@ -132,6 +163,7 @@ def write_part(
 
 
 _QUEUE: Any = None  # a worker process's progress queue
+_WORLD: World | None = None  # a worker process's world (its shared entities, small tables)
 
 
 def _init_worker(queue: Any) -> None:
@@ -148,7 +180,10 @@ def _run_part(
     def report(name: str, done: int, total: int) -> None:
         queue.put((name, part, done, total))
 
-    manifest = write_part(scenario, out, part, parts, chunk_rows, report)
+    global _WORLD
+    if _WORLD is None or _WORLD.s != scenario:  # a worker writing several parts builds it once
+        _WORLD = World(scenario)
+    manifest = write_part(scenario, out, part, parts, chunk_rows, report, _WORLD)
     return {name: t.rows for name, t in manifest.tables.items()}
 
 
@@ -219,7 +254,10 @@ def _run_pool(
     scenario: Scenario, out: Path, parts: int, workers: int, chunk_rows: int, tally: _Tally
 ) -> list[dict[str, int]]:
     """Rows per table of each part, written by a pool of `workers` processes."""
-    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    # no fork of a threaded parent: workers fork from a single-threaded server that imported
+    # the generator once (spawn would import it, and the caller's __main__, in every worker)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     queue = ctx.Queue()
 
     def drain() -> None:
