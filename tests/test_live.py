@@ -7,6 +7,7 @@ import json
 import math
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +20,15 @@ from wedsync_analytics.bench.live_load import (
     INGEST_TABLES,
     _queries,
     busiest_day,
+    ingest_data,
     ingest_summary,
     latency_summary,
 )
 from wedsync_analytics.bench.queries import DashboardQuery
-from wedsync_analytics.generate import build_scenario, plan
+from wedsync_analytics.config import connect
+from wedsync_analytics.generate import build_scenario, plan, table
+from wedsync_analytics.load import copy_csv, load_scenario
+from wedsync_analytics.table_facts import TABLE_FACTS
 
 
 def test_open_loop_latency_counts_the_queue_a_stall_causes(db_dsn: str) -> None:
@@ -83,6 +88,25 @@ def test_the_schedule_replays_a_saturday_peaking_in_the_evening(market: str) -> 
         )
         points = [schedule.due(name, 1.0, t, replay) for t in np.linspace(0, 2 * replay, 97)]
         assert points == sorted(points)
+
+
+def test_ingest_batches_wrap_and_copy_every_big_table(db_dsn: str) -> None:
+    """Batches cycle the chunk (wrapping at its end) and PostgreSQL's COPY reads them, quoted
+    fields with line breaks (error_reports' stack traces) included."""
+    scenario = build_scenario("tiny", seed=5)
+    load_scenario(db_dsn, scenario)  # the organizations the rows belong to
+    as_of = datetime(2025, 6, 30, 12, tzinfo=UTC)  # after the data: the new rows are the newest
+    data = ingest_data(scenario, as_of, INGEST_TABLES)
+    with connect(db_dsn, autocommit=True) as conn:
+        conn.execute("SET wedsync.bulk_load = 'on'")
+        for d in data:
+            count = f"SELECT count(*) FROM public.{d.name}"
+            before = (conn.execute(count).fetchone() or (0,))[0]
+            height = d.frame.height
+            copy_csv(conn, table(d.name), d.frame.columns, d.batch(height - 2, height + 5))
+            column = TABLE_FACTS[d.name].event_time
+            row = conn.execute(f'SELECT count(*), max("{column}") FROM public.{d.name}').fetchone()
+            assert row == (before + height + 5, as_of), d.name
 
 
 def test_ingest_summary_counts_rows_and_lag_in_a_window() -> None:

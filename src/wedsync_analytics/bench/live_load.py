@@ -105,11 +105,21 @@ def busiest_day(scenario: Scenario, tables: tuple[str, ...] = INGEST_TABLES) -> 
 
 @dataclass(frozen=True)
 class IngestData:
-    """CSV lines of one table's rows to COPY, cycled."""
+    """One table's rows to COPY, cycled."""
 
     name: str
-    columns: list[str]
-    lines: list[bytes]
+    frame: pl.DataFrame
+
+    def batch(self, first: int, n: int) -> memoryview:
+        """CSV of rows first .. first + n - 1 (modulo the frame), quoted as COPY reads it."""
+        size = self.frame.height
+        parts = []
+        while n > 0:
+            start = first % size
+            take = min(n, size - start)
+            parts.append(self.frame.slice(start, take))
+            first, n = first + take, n - take
+        return to_csv(pl.concat(parts) if len(parts) > 1 else parts[0])
 
 
 def ingest_data(scenario: Scenario, as_of: datetime, tables: tuple[str, ...]) -> list[IngestData]:
@@ -124,8 +134,7 @@ def ingest_data(scenario: Scenario, as_of: datetime, tables: tuple[str, ...]) ->
         assert isinstance(latest, datetime)
         target = as_of if latest.tzinfo else as_of.astimezone(UTC).replace(tzinfo=None)
         frame = frame.with_columns(pl.col(column) + (target - latest))
-        lines = bytes(to_csv(frame)).splitlines(keepends=True)
-        out.append(IngestData(name, list(frame.columns), lines))
+        out.append(IngestData(name, frame))
     return out
 
 
@@ -135,6 +144,7 @@ class LoadResult:
 
     samples: dict[str, list[tuple[float, float, str]]] = field(default_factory=dict)
     ticks: list[tuple[float, str, float, int]] = field(default_factory=list)  # t, table, due, sent
+    errors: list[str] = field(default_factory=list)
 
 
 def _ingest(
@@ -148,6 +158,23 @@ def _ingest(
 ) -> None:
     sent = dict.fromkeys((d.name for d in data), 0)
     started = time.perf_counter()
+    try:
+        _copy_loop(dsn, data, schedule, k, replay_s, running, result, sent, started)
+    except psycopg.Error as exc:  # the step reports it as broken
+        result.errors.append(f"ingest failed: {str(exc).strip().splitlines()[0]}")
+
+
+def _copy_loop(
+    dsn: str,
+    data: list[IngestData],
+    schedule: Schedule,
+    k: float,
+    replay_s: float,
+    running: Callable[[float], bool],
+    result: LoadResult,
+    sent: dict[str, int],
+    started: float,
+) -> None:
     with connect(dsn, autocommit=True) as conn:
         conn.execute("SET wedsync.bulk_load = 'on'")  # the loader's session: no incident storm
         while running(now := time.perf_counter() - started):
@@ -155,9 +182,8 @@ def _ingest(
                 due = schedule.due(d.name, k, now + TICK_S, replay_s)
                 n = min(int(due) - sent[d.name], CHUNK_ROWS)
                 if n > 0:
-                    first = sent[d.name]
-                    batch = b"".join(d.lines[i % len(d.lines)] for i in range(first, first + n))
-                    copy_csv(conn, table(d.name), d.columns, memoryview(batch))
+                    batch = d.batch(sent[d.name], n)
+                    copy_csv(conn, table(d.name), d.frame.columns, batch)
                     sent[d.name] += n
                 result.ticks.append((now, d.name, due, sent[d.name]))
             time.sleep(max(0.0, TICK_S - (time.perf_counter() - started - now)))
