@@ -118,6 +118,15 @@ def test_ingest_summary_counts_rows_and_lag_in_a_window() -> None:
     assert window["total"]["lag_seconds"] == pytest.approx(6 / 10.0)
 
 
+def test_a_stalled_copy_spreads_the_schedule_over_the_gap() -> None:
+    # ticks at 0 s and 10 s only (one COPY stalled 10 s); the schedule runs at 100 rows/s
+    ticks = [(0.0, "a", 0.0, 0), (10.0, "a", 1000.0, 1000)]
+    window = ingest_summary(ticks, 2.0, 6.0)
+    assert window["a"]["scheduled_rows"] == pytest.approx(400.0)
+    assert window["total"]["scheduled_rows_per_s"] == pytest.approx(100.0)
+    assert window["a"]["rows"] == 0 and window["a"]["lag_rows"] == pytest.approx(600.0)
+
+
 def test_live_run_steps_k_and_measures_retention_under_load(
     pg_admin_dsn: str, tmp_path: Path
 ) -> None:

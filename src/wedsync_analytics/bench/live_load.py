@@ -277,27 +277,39 @@ def latency_summary(samples: list[tuple[float, float, str]], budget_ms: float) -
     }
 
 
+def _at(mine: list[tuple[float, str, float, int]], t: float) -> tuple[float, int]:
+    """Rows due (linear between the ticks around t) and sent (by the last tick <= t) at t."""
+    before = [x for x in mine if x[0] <= t]
+    after = [x for x in mine if x[0] > t]
+    sent = before[-1][3] if before else 0
+    if before and after:
+        (t0, _, d0, _), (t1, _, d1, _) = before[-1], after[0]
+        return d0 + (d1 - d0) * (t - t0) / (t1 - t0), sent
+    return (before[-1][2] if before else after[0][2] if after else 0.0), sent
+
+
 def ingest_summary(
     ticks: list[tuple[float, str, float, int]], begin: float, end: float
 ) -> dict[str, Any]:
-    """Per table and in total over [begin, end]: rows scheduled and sent, rows/s, lag at end."""
+    """Per table and in total over [begin, end]: rows scheduled and sent, rows/s, lag at end.
+
+    Due and sent counts at the window's edges come from the ticks around them (a stalled
+    COPY leaves a gap between ticks; the rows due are interpolated across it)."""
     out: dict[str, Any] = {}
+    seconds = max(end - begin, 1e-9)
     for name in sorted({t[1] for t in ticks}):
-        mine = [t for t in ticks if t[1] == name]
-        first = min(mine, key=lambda t: abs(t[0] - begin))
-        last = min(mine, key=lambda t: abs(t[0] - end))
-        seconds = max(last[0] - first[0], 1e-9)
-        due, sent = last[2] - first[2], last[3] - first[3]
+        mine = sorted(t for t in ticks if t[1] == name)
+        due0, sent0 = _at(mine, begin)
+        due1, sent1 = _at(mine, end)
         out[name] = {
-            "scheduled_rows": due,
-            "rows": sent,
-            "scheduled_rows_per_s": due / seconds,
-            "rows_per_s": sent / seconds,
-            "lag_rows": max(0.0, last[2] - last[3]),
+            "scheduled_rows": due1 - due0,
+            "rows": sent1 - sent0,
+            "scheduled_rows_per_s": (due1 - due0) / seconds,
+            "rows_per_s": (sent1 - sent0) / seconds,
+            "lag_rows": max(0.0, due1 - sent1),
         }
     total_due = sum(v["scheduled_rows"] for v in out.values())
     total = sum(v["rows"] for v in out.values())
-    seconds = max(end - begin, 1e-9)
     out["total"] = {
         "scheduled_rows": total_due,
         "rows": total,
