@@ -77,6 +77,15 @@ def test_a_good_fit_gives_the_breach_in_rows_and_days() -> None:
     assert "crosses 100 ms" in curve["verdict"]
 
 
+def test_a_breach_far_beyond_the_measured_volumes_is_not_given() -> None:
+    # a good fit that grows so slowly it reaches 100 ms only ~10^6 x beyond the data
+    curve = _result([0.5 * v**0.1 for v in VOLUMES]).curves()[0]
+    assert curve["time"]["prediction_error"] < 1e-6
+    assert curve["breach"] is None
+    assert curve["breach_beyond_reach"]["rows"] > 10 * VOLUMES[-1]
+    assert curve["verdict"].startswith("no breach within 10x")
+
+
 def test_a_bad_prediction_prints_no_breach_point() -> None:
     # flat, then a cliff at the largest volume: the held-out fit cannot see it coming
     curve = _result([2.0, 2.1, 2.0, 2.2, 90.0]).curves()[0]
@@ -120,7 +129,7 @@ def test_capacity_run_measures_four_volumes_and_fits_each_curve(
     assert len(results["points"]) == 4 * 2 * 2
     assert all(p["pages"] > 0 and p["p95_ms"] > 0 for p in results["points"])
     for c in results["curves"]:
-        assert (c["breach"] is None) == ("no breach point" in c["verdict"])
+        assert (c["breach"] is None) == (not c["verdict"].startswith("crosses"))
 
 
 def test_smaller_volumes_are_the_dataset_cut_at_a_local_midnight(

@@ -7,6 +7,7 @@ import json
 import math
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +20,15 @@ from wedsync_analytics.bench.live_load import (
     INGEST_TABLES,
     _queries,
     busiest_day,
+    ingest_data,
     ingest_summary,
     latency_summary,
 )
 from wedsync_analytics.bench.queries import DashboardQuery
-from wedsync_analytics.generate import build_scenario, plan
+from wedsync_analytics.config import connect
+from wedsync_analytics.generate import build_scenario, plan, table
+from wedsync_analytics.load import copy_csv, load_scenario
+from wedsync_analytics.table_facts import TABLE_FACTS
 
 
 def test_open_loop_latency_counts_the_queue_a_stall_causes(db_dsn: str) -> None:
@@ -85,6 +90,25 @@ def test_the_schedule_replays_a_saturday_peaking_in_the_evening(market: str) -> 
         assert points == sorted(points)
 
 
+def test_ingest_batches_wrap_and_copy_every_big_table(db_dsn: str) -> None:
+    """Batches cycle the chunk (wrapping at its end) and PostgreSQL's COPY reads them, quoted
+    fields with line breaks (error_reports' stack traces) included."""
+    scenario = build_scenario("tiny", seed=5)
+    load_scenario(db_dsn, scenario)  # the organizations the rows belong to
+    as_of = datetime(2025, 6, 30, 12, tzinfo=UTC)  # after the data: the new rows are the newest
+    data = ingest_data(scenario, as_of, INGEST_TABLES)
+    with connect(db_dsn, autocommit=True) as conn:
+        conn.execute("SET wedsync.bulk_load = 'on'")
+        for d in data:
+            count = f"SELECT count(*) FROM public.{d.name}"
+            before = (conn.execute(count).fetchone() or (0,))[0]
+            height = d.frame.height
+            copy_csv(conn, table(d.name), d.frame.columns, d.batch(height - 2, height + 5))
+            column = TABLE_FACTS[d.name].event_time
+            row = conn.execute(f'SELECT count(*), max("{column}") FROM public.{d.name}').fetchone()
+            assert row == (before + height + 5, as_of), d.name
+
+
 def test_ingest_summary_counts_rows_and_lag_in_a_window() -> None:
     ticks = [(t, "a", 10.0 * t, int(8 * t)) for t in (0.0, 1.0, 2.0, 3.0)]
     window = ingest_summary(ticks, 1.0, 3.0)
@@ -92,6 +116,15 @@ def test_ingest_summary_counts_rows_and_lag_in_a_window() -> None:
     assert window["a"]["lag_rows"] == 30.0 - 24
     assert window["total"]["rows_per_s"] == 8.0
     assert window["total"]["lag_seconds"] == pytest.approx(6 / 10.0)
+
+
+def test_a_stalled_copy_spreads_the_schedule_over_the_gap() -> None:
+    # ticks at 0 s and 10 s only (one COPY stalled 10 s); the schedule runs at 100 rows/s
+    ticks = [(0.0, "a", 0.0, 0), (10.0, "a", 1000.0, 1000)]
+    window = ingest_summary(ticks, 2.0, 6.0)
+    assert window["a"]["scheduled_rows"] == pytest.approx(400.0)
+    assert window["total"]["scheduled_rows_per_s"] == pytest.approx(100.0)
+    assert window["a"]["rows"] == 0 and window["a"]["lag_rows"] == pytest.approx(600.0)
 
 
 def test_live_run_steps_k_and_measures_retention_under_load(

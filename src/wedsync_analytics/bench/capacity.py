@@ -37,6 +37,7 @@ Say = Callable[[str], None]
 DEFAULT_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
 PLATFORM = Viewpoint("platform", "service_role")
 VOLUME_TABLE = "performance_metrics"
+EXTRAPOLATION_LIMIT = 10.0  # a breach point further than this x the largest volume is not given
 
 
 @dataclass
@@ -124,9 +125,18 @@ class CapacityResult:
             )
             return out
         breach = time.model.breach(self.config.budget_ms)  # type: ignore[union-attr]
+        reach = EXTRAPOLATION_LIMIT * rows[-1]
         if breach is None:
             out["breach"] = None
             out["verdict"] = "time does not grow with volume: no breach point"
+        elif breach > reach:
+            out["breach"] = None
+            out["breach_beyond_reach"] = {"rows": breach, "days": breach / rows_per_day}
+            out["verdict"] = (
+                f"no breach within {EXTRAPOLATION_LIMIT:g}x the largest measured volume "
+                f"({reach:,.0f} {VOLUME_TABLE} rows): the model would put it at "
+                f"{breach / rows[-1]:,.0f}x, too far to trust"
+            )
         else:
             out["breach"] = {"rows": breach, "days": breach / rows_per_day}
             where = (
@@ -160,6 +170,8 @@ class CapacityResult:
                 "error_on_points": "max |model - measured| / measured over the points",
                 "prediction_error": "fit on all volumes but the largest, predict the largest: "
                 "|predicted - measured| / measured",
+                "reach": f"a breach point beyond {EXTRAPOLATION_LIMIT:g}x the largest volume "
+                "is not given",
             },
             "machine": self.fingerprint,
             "volumes": self.volumes,

@@ -100,6 +100,7 @@ def run_step(load: _Load, k: float) -> dict[str, Any]:
         for n, v in per_query.items()
         if v["p95_ms"] > budget
     ]
+    broke += result.errors
     total = ingest["total"]
     if total["rows"] + 1 < (1 - INGEST_SHORTFALL) * total["scheduled_rows"]:
         broke.append(
