@@ -71,7 +71,7 @@ def test_export_vs_server_copy(
         f"{copy_rate:,.0f} rows/s (best of before/after the export)"
     )
     for label, key, what in (
-        ("export data pass", "data", "COPY TO STDOUT, parse, zstd Parquet by day"),
+        ("export data pass", "data", "COPY TO STDOUT, parse, zstd Parquet by month"),
         ("export total", "total", "data pass + server checksum + manifest"),
     ):
         rate = rows / timings[key]

@@ -5,22 +5,18 @@ Each table is read with `COPY (SELECT ...) TO STDOUT (FORMAT csv)` (timestamps
 sent as exact epoch microseconds: parsing ISO text was 3/4 of the client's parse
 time); a reader thread gathers whole rows into blocks of about `chunk_bytes`
 (`copy_stream`), Polars parses each block with the table's types, and the rows
-are written as zstd Parquet, at most `flush_rows` rows buffered at a time. The
-big time-series tables are split by the UTC day of their time column into hive
-directories `day=YYYY-MM-DD`. After the data pass the server computes each
+are written as zstd Parquet in the table's layout (`export.layout`: the big time
+series by UTC month, `month=YYYY-MM`, files sorted by event time), at most
+`flush_rows` rows buffered at a time (`export.files`). After the data pass the server computes each
 table's row count and checksum in the same transaction (so the same snapshot).
 Everything is written into a hidden sibling directory that is renamed into place
 only when complete (`output_dir.staged_output`: an existing folder is replaced only when
-it is an earlier output of ours). Each file is serialised in memory, hashed (SHA-256)
-and written with plain file I/O, so the manifest has content digests and a full disk is
-an OSError naming the file. A database whose last load did not complete is refused
+it is an earlier output of ours). A database whose last load did not complete is refused
 unless `allow_incomplete`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -34,8 +30,9 @@ from wedsync_analytics.config import connect, first_line
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.exits import ConnectionLost, Interrupted, conn_lost
 from wedsync_analytics.export.copy_stream import copy_blocks
+from wedsync_analytics.export.files import TableFiles
+from wedsync_analytics.export.layout import layout_for
 from wedsync_analytics.export.manifest import (
-    FileEntry,
     Manifest,
     TableEntry,
     server_checksum,
@@ -46,9 +43,6 @@ from wedsync_analytics.runs import LoadState, check_load, require_migrated
 from wedsync_analytics.table_facts import event_time
 
 SKIPPED_TABLES = frozenset({"schema_migrations"})
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-ZSTD_LEVEL = 1  # files as small as with the default level 3 here, written in 60% of the time
-DAY = "__wsa_day"
 SESSION_SETTINGS = (
     "SET TimeZone = 'UTC'",
     "SET DateStyle = 'ISO, YMD'",
@@ -74,70 +68,11 @@ def _prepare(conn: psycopg.Connection) -> None:
         conn.execute(statement)
 
 
-def _partition_column(table: str, columns: Sequence[Column]) -> str | None:
-    """The time series (`table_facts`) are split by the UTC day of their event time."""
+def _time_column(table: str, columns: Sequence[Column]) -> str | None:
+    """The table's event-time column (`table_facts`) when it is a timestamptz."""
     name = event_time(table)
     kinds = {c.name: c.kind for c in columns}
     return name if name is not None and kinds.get(name) == "timestamptz" else None
-
-
-class _TableWriter:
-    """Buffers parsed chunks and writes them as Parquet files, by day if partitioned."""
-
-    def __init__(self, root: Path, table: str, partition: str | None, flush_rows: int) -> None:
-        self.root, self.table, self.partition, self.flush_rows = root, table, partition, flush_rows
-        self.pending: list[pl.DataFrame] = []
-        self.pending_rows = 0
-        self.flushes = 0
-        self.files: list[FileEntry] = []
-        (root / table).mkdir(parents=True)
-
-    def add(self, frame: pl.DataFrame) -> None:
-        self.pending.append(frame)
-        self.pending_rows += frame.height
-        if self.pending_rows >= self.flush_rows:
-            self.flush()
-
-    def _write(self, frame: pl.DataFrame, relative: str) -> None:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        frame.write_parquet(
-            buffer, compression="zstd", compression_level=ZSTD_LEVEL, statistics=True
-        )
-        data = buffer.getbuffer()
-        try:
-            with path.open("wb") as sink:
-                sink.write(data)
-        except OSError as exc:  # name the file (a failed write() does not)
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
-        digest = hashlib.sha256(data).hexdigest()
-        self.files.append(FileEntry(relative, frame.height, digest, len(data)))
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        frame = pl.concat(self.pending, how="vertical", rechunk=False)
-        self.pending, self.pending_rows = [], 0
-        name = f"part-{self.flushes:05d}.parquet"
-        self.flushes += 1
-        if self.partition is None:
-            self._write(frame, f"{self.table}/{name}")
-            return
-        frame = frame.with_columns(pl.col(self.partition).dt.date().alias(DAY))
-        for key, part in sorted(
-            frame.partition_by(DAY, as_dict=True, maintain_order=False).items(),
-            key=lambda kv: (kv[0][0] is None, str(kv[0][0])),
-        ):
-            day = key[0]
-            label = NULL_PARTITION if day is None else str(day)
-            self._write(part.drop(DAY), f"{self.table}/day={label}/{name}")
-
-    def finish(self, empty: pl.DataFrame) -> list[FileEntry]:
-        self.flush()
-        if not self.files:  # an empty table still gets one (empty) file with its schema
-            self._write(empty, f"{self.table}/part-00000.parquet")
-        return self.files
 
 
 def export_table(
@@ -151,13 +86,13 @@ def export_table(
     """Write one table under `root/<table>/`; the checksum is left for the caller."""
     started = time.perf_counter()
     columns = table_columns(conn, table)
-    partition = _partition_column(table, columns)
+    layout = layout_for(table, _time_column(table, columns), flush_rows)
     csv_schema = {c.name: c.csv_dtype() for c in columns}
     converts = [c.convert() for c in columns if c.needs_convert]
     query = sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT csv)").format(
         sql.SQL(", ").join(c.select_expr() for c in columns), sql.Identifier("public", table)
     )
-    writer = _TableWriter(root, table, partition, flush_rows)
+    writer = TableFiles(root, table, layout, flush_rows)
     rows = 0
     for block in copy_blocks(conn, query, chunk_bytes):
         frame = pl.read_csv(block, has_header=False, schema=csv_schema)
@@ -172,7 +107,7 @@ def export_table(
         rows=rows,
         checksum="",
         columns=columns,
-        partition_column=partition,
+        layout=layout,
         files=files,
         seconds=time.perf_counter() - started,
     )
