@@ -14,10 +14,9 @@ from psycopg import sql
 
 from tests import synthetic
 from tests.engines import runnable_engines
-from wedsync_analytics import arrow_transfer
 from wedsync_analytics.analyses import ANALYSES, Params, run_all
 from wedsync_analytics.engines.base import Source, normalise
-from wedsync_analytics.engines.postgres import query_frame
+from wedsync_analytics.engines.postgres import connect, query_frame
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.validate import compare_frames
 
@@ -389,7 +388,7 @@ def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) 
             [data[table], skewed.with_columns(pl.lit(future).cast(TS).alias(column))]
         )
     synthetic.load_dataset(db, data)
-    arrow_conn = arrow_transfer.connect(db_dsn)  # the engine's transfer, for the analyses
+    arrow_conn = connect(db_dsn)  # the engine's transfer, for the analyses
     # one transaction on `conn`: one now() for the views and as_of
     with psycopg.connect(db_dsn) as conn, arrow_conn:
         conn.execute("SET TimeZone = 'UTC'")
