@@ -25,7 +25,8 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
 def inline(query: str, values: Mapping[str, Any]) -> str:
-    """`query` with each `%(name)s` replaced by `values[name]` as a quoted SQL literal."""
+    """`query` with each `%(name)s` replaced by `values[name]` as a quoted SQL literal, in
+    parentheses so a cast after it applies to the whole value (`(-1)::int`, not `-(1::int)`)."""
 
     def literal(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -33,7 +34,7 @@ def inline(query: str, values: Mapping[str, Any]) -> str:
             return "%"
         if name not in values:
             raise KeyError(f"query parameter {name!r} has no value")
-        return sql.Literal(values[name]).as_string()
+        return f"({sql.Literal(values[name]).as_string()})"
 
     return PLACEHOLDER.sub(literal, query)
 
