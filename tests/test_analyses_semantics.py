@@ -16,7 +16,7 @@ from tests import synthetic
 from tests.engines import runnable_engines
 from wedsync_analytics.analyses import ANALYSES, Params, run_all
 from wedsync_analytics.engines.base import Source, normalise
-from wedsync_analytics.engines.postgres import query_frame
+from wedsync_analytics.engines.postgres import connect, query_frame
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.validate import compare_frames
 
@@ -388,14 +388,16 @@ def test_postgres_analyses_equal_the_views(db: psycopg.Connection, db_dsn: str) 
             [data[table], skewed.with_columns(pl.lit(future).cast(TS).alias(column))]
         )
     synthetic.load_dataset(db, data)
-    with psycopg.connect(db_dsn) as conn:  # one transaction: one now() for views and as_of
+    arrow_conn = connect(db_dsn)  # the engine's transfer, for the analyses
+    # one transaction on `conn`: one now() for the views and as_of
+    with psycopg.connect(db_dsn) as conn, arrow_conn:
         conn.execute("SET TimeZone = 'UTC'")
         row = conn.execute("SELECT now()").fetchone()
         assert row is not None
         params = Params(as_of=row[0])
         for name, (view, columns) in VIEWS.items():
             analysis = ANALYSES[name]
-            ours = normalise(query_frame(conn, analysis, params.values(analysis)), analysis)
+            ours = normalise(query_frame(arrow_conn, analysis, params.values(analysis)), analysis)
             cur = conn.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier("public", view)))
             names = [d.name for d in cur.description or []]
             fetched = [

@@ -76,7 +76,7 @@ def test_damage_is_named(
 
 
 def test_stray_and_missing_manifest(export_dir: Path) -> None:
-    stray = export_dir / "performance_metrics" / "day=1999-01-01" / "part-00000.parquet"
+    stray = export_dir / "performance_metrics" / "month=1999-01" / "part-00000.parquet"
     stray.parent.mkdir()
     pl.read_parquet(_first_file(export_dir, "performance_metrics")).write_parquet(stray)
     with pytest.raises(UserError, match=r"not listed in manifest\.json"):

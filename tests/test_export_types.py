@@ -106,7 +106,7 @@ def test_types_survive(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> N
 def test_partitions_manifest_and_checksum(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
-    as_of = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
+    as_of = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)  # with instants in Feb, Jun, Oct too
     data = synthetic.random_dataset(3, as_of, 120)
     synthetic.load_dataset(db, {"performance_metrics": data["performance_metrics"]})
     out = tmp_path / "export"
@@ -116,20 +116,31 @@ def test_partitions_manifest_and_checksum(
     entry = manifest.tables["performance_metrics"]
     assert entry.partition_column == "timestamp"
     assert entry.rows == 120 and sum(f.rows for f in entry.files) == 120
-    assert all("/day=" in f.path for f in entry.files)
-    assert len({f.path.split("/")[1] for f in entry.files}) > 2  # several days
-    assert any(f.path.endswith("part-00001.parquet") for f in entry.files)  # flushed in chunks
+    assert all("/month=" in f.path for f in entry.files)
+    assert len({f.path.split("/")[1] for f in entry.files}) > 2  # several months
+    assert any(f.path.endswith("part-00001.parquet") for f in entry.files)  # a full month split
+    assert all(f.rows <= 40 + 120 for f in entry.files)
+    for f in entry.files:  # each file sorted by the event time, so row groups prune
+        assert pl.read_parquet(out / f.path)["timestamp"].is_sorted()
     assert manifest.tables["organizations"].partition_column is None
-    # Plain hive readers see the same rows, with the day key.
+    assert [f.path for f in manifest.tables["organizations"].files] == [
+        "organizations/part-00000.parquet"
+    ]
+    layout = json.loads((out / "manifest.json").read_text())["tables"]["performance_metrics"][
+        "layout"
+    ]
+    assert layout["partition_key"] == "month" and layout["timezone"] == "UTC"
+    assert layout["sort_by"] == ["timestamp"] and layout["target_file_rows"] == 40
+    # Plain hive readers see the same rows, with the month key (the UTC month of the time).
     hive = pl.scan_parquet(out / "performance_metrics", hive_partitioning=True).collect()
     assert hive.height == 120
-    assert (hive["day"] == hive["timestamp"].dt.date()).all()
+    assert (hive["month"].cast(pl.String) == hive["timestamp"].dt.strftime("%Y-%m")).all()
     con = duckdb.connect()
     count = con.execute(
-        "SELECT count(*) FROM read_parquet($p, hive_partitioning = true)",
+        "SELECT count(*) FROM read_parquet($p, hive_partitioning = true) WHERE month = '2024-10'",
         {"p": str(out / "performance_metrics" / "**" / "*.parquet")},
     ).fetchone()
-    assert count == (120,)
+    assert count == (hive.filter(pl.col("timestamp").dt.month() == 10).height,)
     # The checksum is the server's, and it changes with the content.
     assert server_checksum(db, "performance_metrics") == (120, entry.checksum)
     on_disk = json.loads((out / "manifest.json").read_text())

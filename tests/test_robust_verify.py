@@ -1,5 +1,5 @@
 """`verify` (and `validate`, which runs it first) catches every change to an export:
-another day's file with the same row count, a table no analysis reads, an edited value or
+another month's file with the same row count, a table no analysis reads, an edited value or
 count, a swapped, truncated or deleted file; an untouched export always passes."""
 
 from __future__ import annotations
@@ -54,12 +54,12 @@ def test_an_untouched_export_verifies(export: Path) -> None:
     assert "identical to the export" in done.stdout
 
 
-def test_another_days_file_with_the_same_row_count_is_caught(export: Path) -> None:
-    days = sorted((export / "performance_metrics").glob("day=*/part-00000.parquet"))
-    counts = {p: pl.read_parquet(p).height for p in days}
-    same = [(a, b) for a in days for b in days if a < b and counts[a] == counts[b]]
-    if not same:  # make one: a file of another day cut to the same row count
-        a, b = days[0], days[1]
+def test_another_months_file_with_the_same_row_count_is_caught(export: Path) -> None:
+    months = sorted((export / "performance_metrics").glob("month=*/part-00000.parquet"))
+    counts = {p: pl.read_parquet(p).height for p in months}
+    same = [(a, b) for a in months for b in months if a < b and counts[a] == counts[b]]
+    if not same:  # make one: a file of another month cut to the same row count
+        a, b = months[0], months[1]
         pl.read_parquet(b).head(counts[a]).write_parquet(a)
     else:
         a, b = same[0]

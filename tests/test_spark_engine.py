@@ -34,11 +34,11 @@ def test_validate_spark_without_java_is_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(JAVA_MISSING is not None, reason=f"Spark tests skipped: {JAVA_MISSING}")
-def test_spark_reads_the_day_partitions_without_the_hive_key(
+def test_spark_reads_the_month_partitions_without_the_hive_key(
     db: psycopg.Connection, db_dsn: str, tmp_path: Path
 ) -> None:
-    """Rows of several `day=` directories (and the NULL-free time column) come back whole;
-    the hive key `day` is not a column of the table."""
+    """Rows of several `month=` directories (and the NULL-free time column) come back whole;
+    the hive key `month` is not a column of the table."""
     data = synthetic.random_dataset(4, AS_OF, 80)
     synthetic.load_dataset(db, {"error_reports": data["error_reports"]})
     export_database(db_dsn, tmp_path / "export", ["error_reports"])
@@ -47,7 +47,7 @@ def test_spark_reads_the_day_partitions_without_the_hive_key(
     spark = engine_class("spark")(Source(reader=reader), ["error_reports"])
     try:
         frame = spark.tables["error_reports"]  # type: ignore[attr-defined]
-        assert "day" not in frame.columns
+        assert "month" not in frame.columns
         assert frame.count() == data["error_reports"].height
         values = Params(AS_OF).values(ANALYSES["error_trending"])
         got = normalise(spark.run(ANALYSES["error_trending"], values), ANALYSES["error_trending"])

@@ -1,15 +1,14 @@
--- Ordered funnels with a conversion window: see postgres.sql beside this file.
+-- Ordered funnels with a conversion window: see postgres.sql beside this file for the rules.
+-- DuckDB finds t(k) step by step (a recursive CTE with one iteration per funnel step) over
+-- the funnels' events, read once (`ev`, materialised).
 WITH RECURSIVE
-step_list AS (
+steps AS (
   SELECT unnest(CAST($funnel_of_step AS VARCHAR[])) AS funnel,
          unnest(CAST($step_number AS INTEGER[]))    AS step,
          unnest(CAST($step_name AS VARCHAR[]))      AS name
 ),
-steps AS (
-  SELECT funnel, step, name, count(*) OVER (PARTITION BY funnel) AS n FROM step_list
-),
-ev AS (
-  SELECT s.funnel, s.n, s.step, e.user_id, e.event_timestamp AS ts
+ev AS MATERIALIZED (
+  SELECT s.funnel, s.step, e.user_id, e.event_timestamp AS ts
   FROM business_events AS e
   JOIN steps AS s ON s.name = CAST(e.funnel_step AS VARCHAR)
   WHERE e.user_id IS NOT NULL
@@ -20,27 +19,17 @@ starts AS (
   HAVING min(ts) >= date_trunc('day', CAST($as_of AS TIMESTAMPTZ))
                     - to_days(CAST($cohort_days AS INTEGER))
 ),
-later AS (
-  SELECT e.funnel, e.user_id, e.n, e.step, e.ts,
-         row_number() OVER (PARTITION BY e.funnel, e.user_id ORDER BY e.ts, e.step) AS pos
-  FROM ev AS e
-  JOIN starts AS s USING (funnel, user_id)
-  WHERE e.step > 1
-    AND e.ts >= s.t1
-    AND e.ts <= s.t1 + to_days(CAST($window_days AS INTEGER))
-),
-walk AS (
-  SELECT funnel, user_id, t1, CAST(0 AS BIGINT) AS pos, 1 AS step, t1 AS ts FROM starts
-  UNION ALL
-  SELECT w.funnel, w.user_id, w.t1, l.pos,
-         CASE WHEN l.step = w.step + 1 THEN l.step ELSE w.step END,
-         CASE WHEN l.step = w.step + 1 THEN l.ts ELSE w.ts END
-  FROM walk AS w
-  JOIN later AS l ON l.funnel = w.funnel AND l.user_id = w.user_id AND l.pos = w.pos + 1
-  WHERE w.step < l.n
-),
 chain AS (
-  SELECT DISTINCT funnel, user_id, t1, step, ts FROM walk
+  -- one iteration per step, not per event: t(k) is the user's earliest step-k event in
+  -- [t(k-1), t1 + window_days]
+  SELECT funnel, user_id, t1, 1 AS step, t1 AS ts FROM starts
+  UNION ALL
+  SELECT c.funnel, c.user_id, c.t1, e.step, e.ts
+  FROM chain AS c
+  JOIN ev AS e ON e.funnel = c.funnel AND e.user_id = c.user_id AND e.step = c.step + 1
+  WHERE e.ts >= c.ts
+    AND e.ts <= c.t1 + to_days(CAST($window_days AS INTEGER))
+  QUALIFY row_number() OVER (PARTITION BY c.funnel, c.user_id ORDER BY e.ts) = 1
 ),
 cohorts AS (
   SELECT DISTINCT funnel, CAST(t1 AS DATE) AS cohort_date FROM chain

@@ -1,12 +1,15 @@
 -- Core Web Vitals at p75: see postgres.sql beside this file.
+-- page_group: CASE, not coalesce, so the regular expression runs only on the rows that lack
+-- a page_group (DuckDB evaluates every argument of coalesce, a CASE branch only where taken).
 WITH v AS (
   SELECT
     CASE WHEN month(created_at) BETWEEN 5 AND 10
          THEN 'wedding_season' ELSE 'off_season' END                          AS season,
     CAST(device_type AS VARCHAR)                                              AS device_type,
-    coalesce(CAST(page_group AS VARCHAR),
-             nullif(regexp_extract(page_url, '^(?:(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*)?(/[^/?#]*)', 1), ''),
-             '/')                                                             AS page_group,
+    CASE WHEN page_group IS NOT NULL THEN CAST(page_group AS VARCHAR)
+         ELSE coalesce(nullif(regexp_extract(page_url,
+                  '^(?:(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*)?(/[^/?#]*)', 1), ''), '/')
+    END                                                                       AS page_group,
     CAST(lcp_value AS DOUBLE) AS lcp, CAST(inp_value AS DOUBLE) AS inp,
     CAST(cls_value AS DOUBLE) AS cls, CAST(fcp_value AS DOUBLE) AS fcp,
     CAST(ttfb_value AS DOUBLE) AS ttfb

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 # engine name -> the libraries whose exceptions are that engine's errors (the CLI prints
 # those as one line)
 ENGINES: dict[str, tuple[str, ...]] = {
-    "postgres": ("psycopg",),
+    "postgres": ("psycopg", "adbc_driver_manager"),
     "duckdb": ("duckdb", "_duckdb"),
     "polars": ("polars", "pyarrow"),
     "spark": ("pyspark", "py4j", "grpc"),

@@ -4,6 +4,9 @@ Format 2 adds content digests: each file's SHA-256 and size (computed over the b
 written), a per-table digest over its files, the source database (host, port, dbname;
 never a password), the state of its last load, and a `seal`: the SHA-256 of the manifest
 itself (canonical JSON without the seal), so an edited count or checksum is detected.
+Format 3 changes the layout (`export.layout`: the big time series by UTC month instead of
+by day, files sorted by event time) and records it per table (`layout`). Only format 3 is
+read: an export of an earlier format says so and asks to export again.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ import psycopg
 from psycopg import sql
 
 from wedsync_analytics.errors import UserError
+from wedsync_analytics.export.layout import Layout
 from wedsync_analytics.export.pg_types import Column, table_columns
 
-FORMAT = "wedsync-export/2"
-READABLE_FORMATS = ("wedsync-export/1", FORMAT)
+FORMAT = "wedsync-export/3"
 MANIFEST_NAME = "manifest.json"
 CHECKSUM_DEFINITION = (
     "sum over all rows of hash_record_extended(ROW(columns in attribute order), 0) "
@@ -64,10 +67,15 @@ class TableEntry:
     rows: int
     checksum: str
     columns: list[Column]
-    partition_column: str | None = None
+    layout: Layout = field(default_factory=Layout)
     files: list[FileEntry] = field(default_factory=list)
     seconds: float = 0.0  # the data pass (COPY, parse, Parquet)
     checksum_seconds: float = 0.0  # the server's checksum query, after the data pass
+
+    @property
+    def partition_column(self) -> str | None:
+        """The column whose UTC month names the hive directories, if partitioned."""
+        return self.layout.partition_column
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -75,7 +83,7 @@ class TableEntry:
             "checksum": self.checksum,
             "digest": table_digest(self.files),
             "partition_column": self.partition_column,
-            "partitioning": "hive day=YYYY-MM-DD (UTC)" if self.partition_column else None,
+            "layout": self.layout.to_json(),
             "seconds": round(self.seconds, 3),
             "checksum_seconds": round(self.checksum_seconds, 3),
             "columns": [c.to_manifest() for c in self.columns],
@@ -129,8 +137,11 @@ def read_manifest(directory: Path) -> Manifest:
         raise UserError(f"{path}: missing; {directory} is not a complete export (export again)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") not in READABLE_FORMATS:
-            raise UserError(f"{path}: format {data.get('format')!r}, expected {FORMAT!r}")
+        if data.get("format") != FORMAT:
+            raise UserError(
+                f"{path}: format {data.get('format')!r}, this version reads {FORMAT!r} "
+                "(files by month, sorted by time); export again"
+            )
         tables = {}
         for name, t in data["tables"].items():
             tables[name] = TableEntry(
@@ -138,7 +149,7 @@ def read_manifest(directory: Path) -> Manifest:
                 rows=int(t["rows"]),
                 checksum=str(t["checksum"]),
                 columns=[Column.from_manifest(c) for c in t["columns"]],
-                partition_column=t.get("partition_column"),
+                layout=Layout.from_json(t["layout"]),
                 files=[
                     FileEntry(
                         str(f["path"]),

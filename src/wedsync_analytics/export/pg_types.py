@@ -1,38 +1,49 @@
-"""How each PostgreSQL column type travels into Parquet (via Polars).
+"""How each PostgreSQL column type travels into Parquet (via Arrow and Polars).
 
 The export asks the server for every column's type, then for each column decides
-(1) the expression the server sends in `COPY (SELECT ...) TO STDOUT (FORMAT csv)`,
-(2) the Polars type the CSV text is read as, and (3) the final Polars/Arrow type.
+(1) the expression the server sends (the column itself where ADBC's binary decoding
+gives the right Arrow type, else a cast in SQL), and (2) the Polars expression turning
+what ADBC delivers (extension types unwrapped to their storage) into the final type.
 
 Type mapping (PostgreSQL -> Parquet/Polars; notes in docs/analyses.md):
 
-- uuid -> String (canonical lower-case 36-char text)
+- uuid -> String (canonical lower-case 36-char text; ADBC sends 16 bytes, formatted here)
 - enum -> Enum(labels in declaration order) (Parquet dictionary; DuckDB sees VARCHAR)
 - json, jsonb -> String (the JSON text (jsonb's normalised form))
-- numeric(p, s) -> Decimal(p, s) (exact)
+- numeric(p, s) -> Decimal(p, s) (exact: ADBC sends the decimal text)
 - numeric (no typmod) -> Float64 (rounded to a double)
-- timestamptz -> Datetime(us, UTC) (instants; sent as exact epoch microseconds)
-- timestamp -> Datetime(us) (naive; sent as exact epoch microseconds)
+- timestamptz -> Datetime(us, UTC) (instants; +-infinity fails the export)
+- timestamp -> Datetime(us) (naive)
 - date / time -> Date / Time
-- interval -> Duration(us) (months count as 30 days (epoch seconds))
+- interval -> Duration(us) (months count as 30 days (epoch seconds), sent as microseconds)
 - boolean -> Boolean
 - smallint / integer / bigint -> Int16 / Int32 / Int64
 - real / double precision -> Float32 / Float64
-- inet, cidr, macaddr -> String (PostgreSQL's text form)
+- inet, cidr, macaddr -> String (PostgreSQL's text output, formatted in SQL)
 - text, varchar, char, name -> String
-- one-dimensional arrays -> List(element) (sent as JSON, element mapped as above)
-- anything else -> String (PostgreSQL's text output)
+- one-dimensional arrays -> List(element) (element mapped as above; uuid[] as text[])
+- anything else -> String (PostgreSQL's text output, formatted in SQL)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 import psycopg
+import pyarrow as pa
 from psycopg import sql
 
-_EPOCH_KINDS = frozenset({"timestamptz", "timestamp"})
+# Kinds ADBC's binary decoding delivers as the right Arrow type (or as text/bytes that a
+# vectorised Polars cast turns into it): sent as they are. Anything else is cast to text.
+_NATIVE = frozenset(
+    {"uuid", "enum", "text", "varchar", "bpchar", "name", "int2", "int4", "int8", "float4"}
+    | {"float8", "numeric", "bool", "date", "time", "timestamp", "timestamptz", "json", "jsonb"}
+)
+_NATIVE_ELEMENTS = frozenset(
+    {"text", "varchar", "bpchar", "name", "int2", "int4", "int8", "float4", "float8", "bool"}
+)
 # Types with an extended hash function (so `hash_record_extended` can hash them directly);
 # any other column is hashed through its text form.
 _HASHABLE = frozenset(
@@ -113,12 +124,19 @@ class Column:
         """The expression the server sends for this column."""
         ident = sql.Identifier(self.name)
         if self.is_array:
-            return sql.SQL("to_json({})::text AS {}").format(ident, ident)
-        if self.kind == "interval" or self.kind in _EPOCH_KINDS:
+            if self.element_kind in _NATIVE_ELEMENTS:
+                return ident
+            return sql.SQL("{}::text[] AS {}").format(ident, ident)
+        if self.kind == "interval":
             # extract(epoch ...) is an exact numeric (microsecond digits included), so the
-            # product is an exact integer; +-infinity cannot become int8 and fails the export.
+            # product is an exact integer (a month counts as 30 days, a year as 365.25).
             return sql.SQL("(extract(epoch FROM {}) * 1000000)::int8 AS {}").format(ident, ident)
-        return ident
+        if self.kind in _NATIVE:
+            return ident
+        # The type's output function (as COPY's text), not a cast: inet::text adds "/32".
+        return sql.SQL("CASE WHEN {} IS NOT NULL THEN format('%s', {}) END AS {}").format(
+            ident, ident, ident
+        )
 
     def hash_expr(self) -> sql.Composable:
         """This column inside the checksum's `hash_record_extended(ROW(...), 0)`."""
@@ -129,37 +147,28 @@ class Column:
         return sql.SQL("{}::text").format(ident)
 
     # -- client side -------------------------------------------------------
-    def csv_dtype(self) -> pl.DataType:
-        """The type the CSV text is parsed as."""
-        if self.is_array or self.kind in ("bool", "enum"):
-            return pl.String()
-        if self.kind == "interval" or self.kind in _EPOCH_KINDS:
-            return pl.Int64()
-        return self.dtype()
-
     def dtype(self) -> pl.DataType:
         """The final Polars (and so Parquet/Arrow) type."""
         if self.is_array:
             return pl.List(_scalar_dtype(self.element_kind or "text", None, None, None))
         return _scalar_dtype(self.kind, self.precision, self.scale, self.labels)
 
-    @property
-    def needs_convert(self) -> bool:
-        """Whether the parsed CSV column still needs `convert()`."""
-        return self.is_array or self.kind in ("bool", "enum", "interval", *_EPOCH_KINDS)
-
-    def convert(self) -> pl.Expr:
-        """Expression turning the parsed CSV column into the final type."""
+    def convert(self) -> pl.Expr | None:
+        """Expression turning the column as ADBC delivers it into the final type, if needed."""
         col = pl.col(self.name)
         if self.is_array:
-            return col.str.json_decode(self.dtype())
-        if self.kind == "bool":
-            return pl.when(col.is_null()).then(None).otherwise(col == "t").alias(self.name)
-        if self.kind == "enum":
+            return None if self.element_kind in _NATIVE_ELEMENTS else col.cast(self.dtype())
+        if self.kind in ("enum", "numeric", "interval"):
             return col.cast(self.dtype())
-        if self.kind == "interval" or self.kind in _EPOCH_KINDS:
-            return col.cast(self.dtype())
-        return col
+        return None
+
+    def arrow_convert(self, array: pa.Array) -> pa.Array:
+        """The Arrow array as ADBC delivers it, before Polars (uuid bytes become text)."""
+        if isinstance(array, pa.ExtensionArray):  # uuid, json, numeric: their storage
+            array = array.storage
+        if self.kind == "uuid" and not self.is_array:
+            return uuid_text(array)
+        return array
 
     def to_manifest(self) -> dict[str, object]:
         """JSON form stored in manifest.json."""
@@ -193,6 +202,30 @@ class Column:
             scale=_opt_int(data.get("scale")),
             labels=tuple(str(x) for x in labels) if isinstance(labels, list) else None,
         )
+
+
+# Each byte's two lower-case hex digits, as one uint16 (the two characters in memory order).
+_HEX_PAIRS = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)
+_UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))  # hex digits of 8-4-4-4-12
+
+
+def uuid_text(array: pa.Array) -> pa.Array:
+    """16-byte uuids (FixedSizeBinary(16)) as canonical lower-case text, vectorised."""
+    if array.offset:
+        array = pa.concat_arrays([array])  # offset 0, so the buffers line up
+    n = len(array)
+    raw = np.frombuffer(array.buffers()[1], dtype=np.uint8, count=16 * n).reshape(n, 16)
+    digits = _HEX_PAIRS[raw].view(np.uint8).reshape(n, 32)
+    text = np.full((n, 36), ord("-"), dtype=np.uint8)
+    for group, (start, end) in enumerate(_UUID_GROUPS):
+        text[:, start + group : end + group] = digits[:, start:end]
+    offsets = np.arange(0, 36 * (n + 1), 36, dtype=np.int32)
+    return pa.Array.from_buffers(
+        pa.string(),
+        n,
+        [array.buffers()[0], pa.py_buffer(offsets), pa.py_buffer(text)],
+        null_count=array.null_count,
+    )
 
 
 def _opt_str(value: object) -> str | None:

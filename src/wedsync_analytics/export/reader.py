@@ -3,6 +3,11 @@
 Checks, each failure a UserError naming the file: manifest present and readable;
 every listed file present and a readable Parquet file (a truncated file has no
 footer); its row count and schema as the manifest says; no unlisted Parquet files.
+
+Readers get the files the manifest lists (`export.layout`: the big time series one folder
+per UTC month, each file sorted by event time), without the hive key as a column: the rows
+carry their own time, and a time filter skips whole files and row groups by their min/max
+statistics of that column.
 """
 
 from __future__ import annotations
@@ -96,7 +101,7 @@ class ExportReader:
                     )
 
     def scan(self, table: str) -> pl.LazyFrame:
-        """A Polars LazyFrame over the table's files (the hive `day` key is not added)."""
+        """A Polars LazyFrame over the table's files (the hive `month` key is not added)."""
         files = [str(p) for p in self.files(table)]
         return pl.scan_parquet(files, hive_partitioning=False)
 

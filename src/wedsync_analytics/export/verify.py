@@ -2,8 +2,10 @@
 
 Checked: the manifest's seal (an edited count, checksum or file list shows), each table's
 digest over its files, each listed file's size and SHA-256, the row totals, and that no
-Parquet file lies in the folder unlisted. Every table and file listed is checked, not
-only those an analysis reads. Each problem names the table, the file and what differs.
+Parquet file lies in the folder unlisted. Only the current manifest format is read
+(`read_manifest`: an older export is refused with "export again"). Every table and file
+listed is checked, not only those an analysis reads. Each problem names the table, the
+file and what differs.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from pathlib import Path
 
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export.manifest import (
-    FORMAT,
     MANIFEST_NAME,
     Manifest,
     read_manifest,
@@ -68,12 +69,7 @@ def _sha256(path: Path) -> str:
 def _check_seal(directory: Path, found: Verification) -> dict[str, object]:
     path = directory / MANIFEST_NAME
     data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("format") != FORMAT:
-        found.problems.append(
-            f"{path}: format {data.get('format')!r} has no content digests "
-            f"(written before {FORMAT}), so it cannot be verified"
-        )
-    elif data.get("seal") != seal_of(data):
+    if data.get("seal") != seal_of(data):
         found.problems.append(
             f"{path}: edited after the export (its seal does not match its content: "
             "a count, checksum, digest or file list was changed)"
@@ -87,8 +83,6 @@ def verify_export(directory: str | Path) -> Verification:
     root = Path(directory)
     found = Verification(root, read_manifest(root))
     raw_tables = _check_seal(root, found)
-    if found.manifest.format != FORMAT:
-        return found
     listed: set[Path] = set()
     for name, table in found.manifest.tables.items():
         raw = raw_tables.get(name)

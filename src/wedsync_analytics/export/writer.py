@@ -1,41 +1,42 @@
-"""PostgreSQL → Parquet, streamed in bounded chunks.
+"""PostgreSQL → Parquet, streamed as Arrow record batches in bounded memory.
 
-One REPEATABLE READ, READ ONLY transaction gives every table the same snapshot.
-Each table is read with `COPY (SELECT ...) TO STDOUT (FORMAT csv)` (timestamps
-sent as exact epoch microseconds: parsing ISO text was 3/4 of the client's parse
-time); a reader thread gathers whole rows into blocks of about `chunk_bytes`
-(`copy_stream`), Polars parses each block with the table's types, and the rows
-are written as zstd Parquet, at most `flush_rows` rows buffered at a time. The
-big time-series tables are split by the UTC day of their time column into hive
-directories `day=YYYY-MM-DD`. After the data pass the server computes each
-table's row count and checksum in the same transaction (so the same snapshot).
-Everything is written into a hidden sibling directory that is renamed into place
-only when complete (`output_dir.staged_output`: an existing folder is replaced only when
-it is an earlier output of ours). Each file is serialised in memory, hashed (SHA-256)
-and written with plain file I/O, so the manifest has content digests and a full disk is
-an OSError naming the file. A database whose last load did not complete is refused
+A psycopg connection opens a REPEATABLE READ, READ ONLY transaction and exports its
+snapshot (`pg_export_snapshot()`); an ADBC connection (`arrow_transfer`) imports it, so
+every table is read in that one snapshot. ADBC reads each table as a binary COPY decoded
+into Arrow record batches of about `chunk_bytes` (`export.arrow_stream`: a thread reads
+ahead); Polars finishes the types (`pg_types`) and the rows are written as zstd Parquet
+in the table's layout (`export.layout`: the big time series by UTC month,
+`month=YYYY-MM`, files sorted by event time), at most `flush_rows` rows buffered at a
+time (`export.files`). After the data pass the server computes each table's row count and
+checksum on the psycopg connection, in the exporting transaction (so the same snapshot).
+Everything is written into a hidden sibling directory that is renamed into place only
+when complete (`output_dir.staged_output`: an existing folder is replaced only when it is
+an earlier output of ours). A database whose last load did not complete is refused
 unless `allow_incomplete`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import psycopg
+import pyarrow as pa
+import pyarrow.compute as pc
 from psycopg import sql
 
+from wedsync_analytics import arrow_transfer
 from wedsync_analytics.config import connect, first_line
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.exits import ConnectionLost, Interrupted, conn_lost
-from wedsync_analytics.export.copy_stream import copy_blocks
+from wedsync_analytics.export.arrow_stream import record_batches
+from wedsync_analytics.export.files import TableFiles
+from wedsync_analytics.export.layout import layout_for
 from wedsync_analytics.export.manifest import (
-    FileEntry,
     Manifest,
     TableEntry,
     server_checksum,
@@ -46,15 +47,16 @@ from wedsync_analytics.runs import LoadState, check_load, require_migrated
 from wedsync_analytics.table_facts import event_time
 
 SKIPPED_TABLES = frozenset({"schema_migrations"})
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-ZSTD_LEVEL = 1  # files as small as with the default level 3 here, written in 60% of the time
-DAY = "__wsa_day"
+# For the text forms of the types cast to text in SQL (binary values do not depend on them).
 SESSION_SETTINGS = (
     "SET TimeZone = 'UTC'",
     "SET DateStyle = 'ISO, YMD'",
     "SET IntervalStyle = 'postgres'",
     "SET extra_float_digits = 1",
 )
+# PostgreSQL's earliest timestamp (4713 BC) in microseconds since 1970: ADBC turns +-infinity
+# into values below it.
+_EARLIEST_US = -210_866_803_200_000_000
 
 Progress = Callable[[str, int, float], None]
 
@@ -69,100 +71,54 @@ def list_tables(conn: psycopg.Connection) -> list[str]:
     return [str(r[0]) for r in rows if r[0] not in SKIPPED_TABLES]
 
 
-def _prepare(conn: psycopg.Connection) -> None:
-    for statement in SESSION_SETTINGS:
-        conn.execute(statement)
+def _frame(table: str, batch: pa.RecordBatch, columns: Sequence[Column]) -> pl.DataFrame:
+    """One ADBC batch as a Polars frame of the final types; +-infinity times are refused."""
+    arrays = []
+    for column, array in zip(columns, batch.columns, strict=True):
+        array = column.arrow_convert(array)
+        if pa.types.is_timestamp(array.type) and len(array) and array.null_count < len(array):
+            earliest = pc.min(array.cast(pa.int64())).as_py()
+            if earliest < _EARLIEST_US:
+                raise UserError(
+                    f"export failed: table {table}, column {column.name}: a timestamp of "
+                    "+-infinity cannot be exported (Parquet has no infinity); set it to a "
+                    "real time or NULL, then export again"
+                )
+        arrays.append(array)
+    frame = pl.from_arrow(pa.RecordBatch.from_arrays(arrays, [c.name for c in columns]))
+    assert isinstance(frame, pl.DataFrame)
+    converts = [e for c in columns if (e := c.convert()) is not None]
+    return frame.with_columns(converts) if converts else frame
 
 
-def _partition_column(table: str, columns: Sequence[Column]) -> str | None:
-    """The time series (`table_facts`) are split by the UTC day of their event time."""
+def _time_column(table: str, columns: Sequence[Column]) -> str | None:
+    """The table's event-time column (`table_facts`) when it is a timestamptz."""
     name = event_time(table)
     kinds = {c.name: c.kind for c in columns}
     return name if name is not None and kinds.get(name) == "timestamptz" else None
 
 
-class _TableWriter:
-    """Buffers parsed chunks and writes them as Parquet files, by day if partitioned."""
-
-    def __init__(self, root: Path, table: str, partition: str | None, flush_rows: int) -> None:
-        self.root, self.table, self.partition, self.flush_rows = root, table, partition, flush_rows
-        self.pending: list[pl.DataFrame] = []
-        self.pending_rows = 0
-        self.flushes = 0
-        self.files: list[FileEntry] = []
-        (root / table).mkdir(parents=True)
-
-    def add(self, frame: pl.DataFrame) -> None:
-        self.pending.append(frame)
-        self.pending_rows += frame.height
-        if self.pending_rows >= self.flush_rows:
-            self.flush()
-
-    def _write(self, frame: pl.DataFrame, relative: str) -> None:
-        path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        frame.write_parquet(
-            buffer, compression="zstd", compression_level=ZSTD_LEVEL, statistics=True
-        )
-        data = buffer.getbuffer()
-        try:
-            with path.open("wb") as sink:
-                sink.write(data)
-        except OSError as exc:  # name the file (a failed write() does not)
-            raise OSError(exc.errno, exc.strerror, str(path)) from exc
-        digest = hashlib.sha256(data).hexdigest()
-        self.files.append(FileEntry(relative, frame.height, digest, len(data)))
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        frame = pl.concat(self.pending, how="vertical", rechunk=False)
-        self.pending, self.pending_rows = [], 0
-        name = f"part-{self.flushes:05d}.parquet"
-        self.flushes += 1
-        if self.partition is None:
-            self._write(frame, f"{self.table}/{name}")
-            return
-        frame = frame.with_columns(pl.col(self.partition).dt.date().alias(DAY))
-        for key, part in sorted(
-            frame.partition_by(DAY, as_dict=True, maintain_order=False).items(),
-            key=lambda kv: (kv[0][0] is None, str(kv[0][0])),
-        ):
-            day = key[0]
-            label = NULL_PARTITION if day is None else str(day)
-            self._write(part.drop(DAY), f"{self.table}/day={label}/{name}")
-
-    def finish(self, empty: pl.DataFrame) -> list[FileEntry]:
-        self.flush()
-        if not self.files:  # an empty table still gets one (empty) file with its schema
-            self._write(empty, f"{self.table}/part-00000.parquet")
-        return self.files
-
-
 def export_table(
     conn: psycopg.Connection,
+    arrow: arrow_transfer.Connection,
     root: Path,
     table: str,
     *,
     chunk_bytes: int = 16 << 20,
     flush_rows: int = 1_000_000,
 ) -> TableEntry:
-    """Write one table under `root/<table>/`; the checksum is left for the caller."""
+    """Write one table under `root/<table>/`, read on `arrow` (columns asked on `conn`, in
+    the same snapshot); the checksum is left for the caller."""
     started = time.perf_counter()
     columns = table_columns(conn, table)
-    partition = _partition_column(table, columns)
-    csv_schema = {c.name: c.csv_dtype() for c in columns}
-    converts = [c.convert() for c in columns if c.needs_convert]
-    query = sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT csv)").format(
+    layout = layout_for(table, _time_column(table, columns), flush_rows)
+    query = sql.SQL("SELECT {} FROM {}").format(
         sql.SQL(", ").join(c.select_expr() for c in columns), sql.Identifier("public", table)
     )
-    writer = _TableWriter(root, table, partition, flush_rows)
+    writer = TableFiles(root, table, layout, flush_rows)
     rows = 0
-    for block in copy_blocks(conn, query, chunk_bytes):
-        frame = pl.read_csv(block, has_header=False, schema=csv_schema)
-        if converts:
-            frame = frame.with_columns(converts)
+    for batch in record_batches(arrow, query.as_string(conn), chunk_bytes):
+        frame = _frame(table, batch, columns)
         rows += frame.height
         writer.add(frame)
     empty = pl.DataFrame(schema={c.name: c.dtype() for c in columns})
@@ -172,7 +128,7 @@ def export_table(
         rows=rows,
         checksum="",
         columns=columns,
-        partition_column=partition,
+        layout=layout,
         files=files,
         seconds=time.perf_counter() - started,
     )
@@ -205,13 +161,19 @@ def export_database(
     state = _source_state(dsn, allow_incomplete)
     current = "connecting"
     try:
-        with staged_output(out) as tmp, connect(dsn) as conn:
+        with staged_output(out) as tmp, connect(dsn) as conn, ExitStack() as stack:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             conn.read_only = True
-            _prepare(conn)
-            info = conn.execute("SELECT now(), current_setting('server_version')").fetchone()
+            info = conn.execute(
+                "SELECT now(), current_setting('server_version'), pg_export_snapshot()"
+            ).fetchone()
             assert info is not None
-            snap_time, version = info
+            snap_time, version, snapshot = info
+            current = "connecting (Arrow)"
+            arrow = stack.enter_context(arrow_transfer.adbc_connect(dsn))
+            arrow_transfer.in_snapshot(arrow, str(snapshot))
+            for statement in SESSION_SETTINGS:
+                arrow_transfer.run(arrow, statement)
             available = list_tables(conn)
             chosen = list(dict.fromkeys(tables)) if tables else available
             unknown = [t for t in chosen if t not in available]
@@ -223,7 +185,7 @@ def export_database(
             for table in chosen:
                 current = f"writing table {table}"
                 entry = export_table(
-                    conn, tmp, table, chunk_bytes=chunk_bytes, flush_rows=flush_rows
+                    conn, arrow, tmp, table, chunk_bytes=chunk_bytes, flush_rows=flush_rows
                 )
                 entries[table] = entry
                 if progress:
@@ -264,4 +226,11 @@ def export_database(
             ) from exc
         raise UserError(f"export failed: {first_line(exc)}") from exc
     except psycopg.Error as exc:
+        raise UserError(f"export failed: {first_line(exc)}") from exc
+    except arrow_transfer.Error as exc:
+        if arrow_transfer.connection_lost(exc):
+            raise ConnectionLost(
+                f"export: lost the connection to PostgreSQL while {current} "
+                f"({first_line(exc)}); nothing was written to {out}"
+            ) from exc
         raise UserError(f"export failed: {first_line(exc)}") from exc

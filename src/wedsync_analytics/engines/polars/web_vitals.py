@@ -37,28 +37,33 @@ def rating(column: str, good: float, poor: float) -> pl.Expr:
 
 def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
     month = pl.col("created_at").dt.month()
-    page_group = pl.coalesce(
-        pl.col("page_group").cast(pl.String),
-        pl.col("page_url").str.extract(PAGE_PATTERN, 1),
-        pl.lit("/"),
-    )
-    grouped = (
+    rows = (
         tables["core_web_vitals"]
         .filter(between("created_at", v["as_of"] - days(v["days"]), v["as_of"]))
-        .group_by(
+        .select(
             pl.when(month.is_between(5, 10))
             .then(pl.lit("wedding_season"))
             .otherwise(pl.lit("off_season"))
             .alias("season"),
             pl.col("device_type").cast(pl.String),
-            page_group.alias("page_group"),
+            pl.col("page_group").cast(pl.String),
+            "page_url",
+            *[pl.col(f"{m}_value").cast(pl.Float64) for m in THRESHOLDS],
         )
+    )
+    # the regular expression only on the rows without a page_group (Polars evaluates every
+    # branch of a when/then and every argument of coalesce on all rows)
+    derived = rows.filter(pl.col("page_group").is_null()).with_columns(
+        pl.coalesce(pl.col("page_url").str.extract(PAGE_PATTERN, 1), pl.lit("/")).alias(
+            "page_group"
+        )
+    )
+    grouped = (
+        pl.concat([rows.filter(pl.col("page_group").is_not_null()), derived])
+        .group_by("season", "device_type", "page_group")
         .agg(
             pl.len().alias("samples"),
-            *[
-                pct(pl.col(f"{m}_value").cast(pl.Float64), 0.75).alias(f"{m}_p75")
-                for m in THRESHOLDS
-            ],
+            *[pct(pl.col(f"{m}_value"), 0.75).alias(f"{m}_p75") for m in THRESHOLDS],
         )
     )
     core = ["lcp", "inp", "cls"]

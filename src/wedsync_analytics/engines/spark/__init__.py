@@ -38,11 +38,12 @@ class SparkEngine(Engine):
         self.tables: dict[str, Any] = {}
         for table in tables:
             files = [str(p) for p in source.reader.files(table)]
-            frame = (
-                self.spark.read.option("basePath", str(source.reader.directory / table))
-                .parquet(*files)
-                .drop("day")  # the hive key; the tables have their own times
-            )
+            frame = self.spark.read.option(
+                "basePath", str(source.reader.directory / table)
+            ).parquet(*files)
+            key = source.reader.entry(table).layout.partition_key
+            if key is not None:
+                frame = frame.drop(key)  # the hive key (`month`); the rows carry their own time
             frame.createOrReplaceTempView(table)
             self.tables[table] = frame
 
