@@ -26,10 +26,15 @@ def resolve_dsn(dsn: str | None = None, *, start: bool = True, database: str | N
     return server.ensure_database(database) if database else server.url()
 
 
+# A saturated 2-core machine (a bulk load's index builds beside other work) was seen to take
+# over 10 s to accept a loopback connection; an unreachable server still fails at once.
+CONNECT_TIMEOUT_S = 60
+
+
 def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection:
     """Open a connection, turning a bad DSN or an unreachable server into a one-line UserError."""
     try:
-        return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10)
+        return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.ProgrammingError as exc:
         raise UserError(f"invalid DSN {redact(dsn)!r}: {first_line(exc)}") from exc
     except psycopg.OperationalError as exc:
