@@ -7,7 +7,7 @@ into Arrow record batches of about `chunk_bytes` (`export.arrow_stream`: a threa
 ahead); Polars finishes the types (`pg_types`) and the rows are written as zstd Parquet
 in the table's layout (`export.layout`: the big time series by UTC month,
 `month=YYYY-MM`, files sorted by event time), at most `flush_rows` rows buffered at a
-time (`export.files`). While ADBC reads a table, the server computes its row count and
+time (`export.files`). After the data pass the server computes each table's row count and
 checksum on the psycopg connection, in the exporting transaction (so the same snapshot).
 Everything is written into a hidden sibling directory that is renamed into place only
 when complete (`output_dir.staged_output`: an existing folder is replaced only when it is
@@ -17,10 +17,9 @@ unless `allow_incomplete`.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -99,61 +98,26 @@ def _time_column(table: str, columns: Sequence[Column]) -> str | None:
     return name if name is not None and kinds.get(name) == "timestamptz" else None
 
 
-class _Checksum:
-    """The server's row count and checksum of one table, computed on the snapshot's psycopg
-    connection in a thread while the data pass reads the table on ADBC."""
-
-    def __init__(self, conn: psycopg.Connection, table: str, columns: list[Column]) -> None:
-        self.conn, self.seconds = conn, 0.0
-        self.result: tuple[int, str] | BaseException | None = None
-        self.thread = threading.Thread(
-            target=self._run, args=(table, columns), name="wsa-checksum", daemon=True
-        )
-        self.thread.start()
-
-    def _run(self, table: str, columns: list[Column]) -> None:
-        started = time.perf_counter()
-        try:
-            self.result = server_checksum(self.conn, table, columns)
-        except BaseException as exc:  # handed to `wait`, which re-raises
-            self.result = exc
-        self.seconds = time.perf_counter() - started
-
-    def wait(self) -> tuple[int, str]:
-        while self.thread.is_alive():  # a timeout, so that Ctrl-C is seen here
-            self.thread.join(timeout=0.2)
-        if isinstance(self.result, BaseException):
-            raise self.result
-        assert self.result is not None
-        return self.result
-
-    def cancel(self) -> None:
-        """Stop the query (the export failed or was interrupted) and wait for the thread."""
-        if self.thread.is_alive():
-            with suppress(psycopg.Error):
-                self.conn.cancel_safe()
-        self.thread.join()
-
-
 def export_table(
+    conn: psycopg.Connection,
     arrow: arrow_transfer.Connection,
     root: Path,
     table: str,
-    columns: list[Column],
     *,
     chunk_bytes: int = 16 << 20,
     flush_rows: int = 1_000_000,
 ) -> TableEntry:
-    """Write one table's `columns` under `root/<table>/`, read on `arrow`; the checksum is
-    left for the caller."""
+    """Write one table under `root/<table>/`, read on `arrow` (columns asked on `conn`, in
+    the same snapshot); the checksum is left for the caller."""
     started = time.perf_counter()
+    columns = table_columns(conn, table)
     layout = layout_for(table, _time_column(table, columns), flush_rows)
     query = sql.SQL("SELECT {} FROM {}").format(
         sql.SQL(", ").join(c.select_expr() for c in columns), sql.Identifier("public", table)
     )
     writer = TableFiles(root, table, layout, flush_rows)
     rows = 0
-    for batch in record_batches(arrow, query.as_string(None), chunk_bytes):
+    for batch in record_batches(arrow, query.as_string(conn), chunk_bytes):
         frame = _frame(table, batch, columns)
         rows += frame.height
         writer.add(frame)
@@ -220,28 +184,25 @@ def export_database(
             entries: dict[str, TableEntry] = {}
             for table in chosen:
                 current = f"writing table {table}"
-                columns = table_columns(conn, table)
-                # The server checksums the table (same snapshot) while ADBC reads it: on two
-                # cores the checksum's server time overlaps the client's share of the pass.
-                checksum = _Checksum(conn, table, columns)
-                try:
-                    entry = export_table(
-                        arrow, tmp, table, columns, chunk_bytes=chunk_bytes, flush_rows=flush_rows
-                    )
-                    current = f"checksumming table {table}"
-                    count, entry.checksum = checksum.wait()
-                except BaseException:
-                    checksum.cancel()
-                    raise
-                entry.checksum_seconds = checksum.seconds
+                entry = export_table(
+                    conn, arrow, tmp, table, chunk_bytes=chunk_bytes, flush_rows=flush_rows
+                )
+                entries[table] = entry
+                if progress:
+                    progress(table, entry.rows, entry.seconds)
+            # The checksums run after the data pass, in the same transaction (so the same
+            # snapshot): run alongside it they only competed with it for the cores.
+            for table, entry in entries.items():
+                current = f"checksumming table {table}"
+                started = time.perf_counter()
+                count, checksum = server_checksum(conn, table, entry.columns)
+                entry.checksum_seconds = time.perf_counter() - started
                 if count != entry.rows:
                     raise UserError(
                         f"table {table}: the server counted {count} rows but {entry.rows} were "
                         "exported; export again"
                     )
-                entries[table] = entry
-                if progress:
-                    progress(table, entry.rows, entry.seconds)
+                entry.checksum = checksum
             manifest = Manifest(
                 exported_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                 snapshot_time=snap_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
