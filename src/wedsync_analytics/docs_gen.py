@@ -135,8 +135,9 @@ SESSION = (
 
 
 def _run(example: Example, cwd: Path, dsn: str) -> str:
-    env = {**os.environ, "COLUMNS": WIDTH, "WEDSYNC_DSN": dsn, **example.env}
-    env = {k: v for k, v in env.items() if v != ""}
+    # The child's environment: ours, with the session's database and terminal width set.
+    wanted = {"COLUMNS": WIDTH, "WEDSYNC_DSN": dsn, **example.env}
+    env = {k: v for k, v in {**os.environ, **wanted}.items() if v != ""}
     done = subprocess.run(
         [sys.executable, "-m", "wedsync_analytics", *example.args],
         cwd=cwd,
