@@ -165,3 +165,16 @@ def test_bulk_load_data_on_two_streams_keeps_the_catalog(db_dsn: str, tmp_path: 
     summary = load_data(db_dsn, open_data(out), chunk_rows=300)
     assert summary.bulk and list(summary.rows) == [t.name for t in TABLES]
     assert catalog(db_dsn) == before
+
+
+def test_replace_refuses_to_empty_a_supabase_auth_users(db_dsn: str, scenario) -> None:  # type: ignore[no-untyped-def]
+    """On Supabase auth.users is theirs (more columns than our shim): --replace leaves it alone."""
+    load_scenario(db_dsn, scenario)
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute("ALTER TABLE auth.users ADD COLUMN aud varchar(255)")
+        before = conn.execute("SELECT count(*) FROM auth.users").fetchone()
+    with pytest.raises(UserError, match="auth.users is not the shim"):
+        load_scenario(db_dsn, scenario, replace=True)
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM auth.users").fetchone() == before
+        assert before is not None and before[0] > 0

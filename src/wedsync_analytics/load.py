@@ -122,8 +122,38 @@ def _refuse(conn: psycopg.Connection, scenario: Scenario, tables: list[str]) -> 
     )
 
 
+# The columns of migration 0001's auth.users shim; Supabase's own table has many more.
+SHIM_USERS_COLUMNS = frozenset(
+    {"id", "email", "raw_app_meta_data", "raw_user_meta_data", "created_at", "updated_at"}
+)
+
+
+def _refuse_foreign_users(conn: psycopg.Connection) -> None:
+    """Refuse to empty an auth.users that is not our shim (Supabase's own) and holds rows."""
+    columns = {
+        str(r[0])
+        for r in conn.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'auth.users'::regclass "
+            "AND attnum > 0 AND NOT attisdropped"
+        ).fetchall()
+    }
+    if columns == SHIM_USERS_COLUMNS:
+        return
+    row = conn.execute("SELECT count(*) FROM auth.users").fetchone()
+    if row and row[0]:
+        raise UserError(
+            f"auth.users is not the shim of migration 0001 (Supabase's own table, {row[0]} rows): "
+            "wedsync-analytics does not empty it; nothing done; load into a fresh database "
+            "(a new Supabase project or branch), or remove the generated users yourself"
+        )
+
+
 def truncate_all(conn: psycopg.Connection) -> None:
-    """Empty every generated table (CASCADE: rows referencing them go too)."""
+    """Empty every generated table (CASCADE: rows referencing them go too).
+
+    Refused when auth.users is Supabase's own table with rows: those are not ours to delete.
+    """
+    _refuse_foreign_users(conn)
     with conn.transaction():
         conn.execute(
             sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(

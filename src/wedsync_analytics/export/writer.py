@@ -47,12 +47,16 @@ from wedsync_analytics.runs import LoadState, check_load, require_migrated
 from wedsync_analytics.table_facts import event_time
 
 SKIPPED_TABLES = frozenset({"schema_migrations"})
-# For the text forms of the types cast to text in SQL (binary values do not depend on them).
+# The Arrow session: text forms of the types cast to text in SQL (binary values do not depend
+# on them), and a scan order that does not depend on other sessions.
 SESSION_SETTINGS = (
     "SET TimeZone = 'UTC'",
     "SET DateStyle = 'ISO, YMD'",
     "SET IntervalStyle = 'postgres'",
     "SET extra_float_digits = 1",
+    # A scan joining another session's scan of the same table starts mid-table: rows with equal
+    # event times would then reach the (stable) sort in another order, changing the file bytes.
+    "SET synchronize_seqscans = off",
 )
 # PostgreSQL's earliest timestamp (4713 BC) in microseconds since 1970: ADBC turns +-infinity
 # into values below it.
