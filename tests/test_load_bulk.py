@@ -173,7 +173,7 @@ def test_replace_refuses_to_empty_a_supabase_auth_users(db_dsn: str, scenario) -
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         conn.execute("ALTER TABLE auth.users ADD COLUMN aud varchar(255)")
         before = conn.execute("SELECT count(*) FROM auth.users").fetchone()
-    with pytest.raises(UserError, match="auth.users is not the shim"):
+    with pytest.raises(UserError, match=r"auth\.users is not the shim"):
         load_scenario(db_dsn, scenario, replace=True)
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM auth.users").fetchone() == before
