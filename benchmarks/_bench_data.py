@@ -9,9 +9,11 @@ embedded throwaway server, or WEDSYNC_DSN), the same server every benchmark of o
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -95,3 +97,29 @@ def bench_db(pg_admin_dsn: str) -> Iterator[tuple[str, Scenario]]:
         )
     print(f"\n[bench server] {server_settings(dsn)}")
     yield dsn, scenario
+
+
+def server_cpu(postmaster: int) -> float:
+    """CPU seconds of the server: the postmaster, its exited children, its live ones."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile: its times are in the postmaster's cutime now
+        pid, ppid = int(entry.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        elif ppid == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster(dsn: str) -> int:
+    """The server's postmaster process id (the server must run on this machine)."""
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return int((Path(row[0]) / "postmaster.pid").read_text().split()[0])

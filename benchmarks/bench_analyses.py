@@ -21,6 +21,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+import _targets
 from _bench_data import as_of, bench_db  # noqa: F401 - bench_db is a fixture
 from wedsync_analytics.analyses import ANALYSES, Params
 from wedsync_analytics.analyses.runner import run_one
@@ -33,12 +34,12 @@ from wedsync_analytics.generate.scenario import Scenario
 RESULTS: dict[tuple[str, str], float] = {}  # median seconds of ROUNDS runs
 SERVER: dict[str, tuple[float, float]] = {}  # label -> (end to end, server execution), seconds
 ROUNDS = 3
-TARGETED = ("duckdb", "polars")  # the engines issue 10's targets are about
-MAX_SLOWER = 2.0  # each analysis at most this many times PostgreSQL's time
-HEAVY = ("percentiles", "error_trending", "web_vitals")
-MIN_FASTER = 10.0  # the heavy ones at least this many times faster than PostgreSQL
-TRANSFER_DAYS = 180  # the percentiles window of the PostgreSQL transfer target
-MAX_TRANSFER = 1.5  # PostgreSQL end to end at most this many times its server execution
+TARGETED = _targets.TARGETED_ENGINES
+MAX_SLOWER = _targets.MAX_SLOWER
+HEAVY = _targets.HEAVY
+MIN_FASTER = _targets.MIN_FASTER
+TRANSFER_DAYS = _targets.TRANSFER_DAYS
+MAX_TRANSFER = _targets.TRANSFER_RATIO
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +55,6 @@ def source(
     print(f"\n[analyses] export: {sum(rows.values()):,} rows: {rows}")
     yield Source(dsn=dsn, reader=reader), Params(as_of=as_of(scenario))
     _print_table()
-
-
-def _met(ok: bool) -> str:
-    return "met" if ok else "not met"
 
 
 def _print_table() -> None:
@@ -82,23 +79,34 @@ def _print_targets() -> None:
             if mine is None or base is None:
                 print(f"target {engine} {name}: not measured")
                 continue
-            line = (
-                f"target {engine} {name}: {mine / base:.2f}x postgres's time "
-                f"(<= {MAX_SLOWER:g}x: {_met(mine <= MAX_SLOWER * base)})"
+            slower = _targets.record(
+                _targets.SLOWER.format(engine=engine, analysis=name),
+                f"<= {MAX_SLOWER:g}x",
+                f"{mine / base:.2f}x",
+                mine <= MAX_SLOWER * base,
             )
+            line = f"target {engine} {name}: {mine / base:.2f}x postgres's time "
+            line += f"(<= {MAX_SLOWER:g}x: {slower})"
             if name in HEAVY:
-                line += (
-                    f"; {base / mine:.1f}x faster than postgres "
-                    f"(>= {MIN_FASTER:g}x: {_met(base >= MIN_FASTER * mine)})"
+                faster = _targets.record(
+                    _targets.FASTER.format(engine=engine, analysis=name),
+                    f">= {MIN_FASTER:g}x",
+                    f"{base / mine:.1f}x",
+                    base >= MIN_FASTER * mine,
                 )
+                line += f"; {base / mine:.1f}x faster than postgres (>= {MIN_FASTER:g}x: {faster})"
             print(line)
     for label, (end_to_end, server) in SERVER.items():
         ratio = end_to_end / server
-        target = (
-            f" (<= {MAX_TRANSFER:g}x: {_met(end_to_end <= MAX_TRANSFER * server)})"
-            if label.endswith(f"{TRANSFER_DAYS} days")
-            else ""
-        )
+        target = ""
+        if label.endswith(f"{TRANSFER_DAYS} days"):
+            met = _targets.record(
+                _targets.TRANSFER,
+                f"<= {MAX_TRANSFER:g}x",
+                f"{ratio:.2f}x",
+                end_to_end <= MAX_TRANSFER * server,
+            )
+            target = f" (<= {MAX_TRANSFER:g}x: {met})"
         print(
             f"postgres {label}: end to end {end_to_end:.3f}s, server execution "
             f"{server:.3f}s (EXPLAIN ANALYZE), ratio {ratio:.2f}{target}"

@@ -34,7 +34,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from _bench_data import server_settings
+import _targets
+from _bench_data import postmaster, server_cpu, server_settings
 from conftest import TEMPLATE, create_database, drop_database
 from wedsync_analytics import bulk, settings
 from wedsync_analytics.generate import build_scenario, write_parquet
@@ -50,10 +51,7 @@ from wedsync_analytics.load import (
 
 Phases = dict[str, float]
 SEED = 3
-TARGET_SECONDS = 180.0
-TARGET_SHARE = 0.8
 ROUNDS = 1  # a season load takes minutes per mode on this machine
-CLK = os.sysconf("SC_CLK_TCK")
 
 
 def _write_csv(data_dir: Path, csv_dir: Path) -> dict[str, tuple[Path, list[str]]]:
@@ -69,31 +67,6 @@ def _write_csv(data_dir: Path, csv_dir: Path) -> dict[str, tuple[Path, list[str]
         path.chmod(0o644)  # the server's OS user reads it
         files[t.name] = (path, list(columns))  # no rows, no columns: an empty file
     return files
-
-
-def _server_cpu(postmaster: int) -> float:
-    """CPU seconds of the server: the postmaster, its exited children, its live ones."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone meanwhile: its times are in the postmaster's cutime now
-        pid, ppid = int(entry.name), int(fields[1])
-        if pid == postmaster:
-            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-        elif ppid == postmaster:
-            total += int(fields[11]) + int(fields[12])
-    return total / CLK
-
-
-def _postmaster(dsn: str) -> int:
-    with psycopg.connect(dsn) as conn:
-        row = conn.execute("SHOW data_directory").fetchone()
-    assert row is not None
-    return int((Path(row[0]) / "postmaster.pid").read_text().split()[0])
 
 
 def _ceiling(dsn: str, files: dict[str, tuple[Path, list[str]]], rows: dict[str, int]) -> Phases:
@@ -128,11 +101,11 @@ def _ceiling(dsn: str, files: dict[str, tuple[Path, list[str]]], rows: dict[str,
         return phases | bulk.rebuild(dsn, conn, row[0], deferred, rows)
 
 
-def _measure(run: Callable[[], Phases], postmaster: int) -> tuple[Phases, dict[str, float]]:
+def _measure(run: Callable[[], Phases], server_pid: int) -> tuple[Phases, dict[str, float]]:
     """The phases `run` reports, and its wall, client CPU and server CPU seconds."""
     client0 = resource.getrusage(resource.RUSAGE_SELF)
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)  # generate's worker processes
-    server0 = _server_cpu(postmaster)
+    server0 = server_cpu(server_pid)
     started = time.perf_counter()
     phases = run()
     wall = time.perf_counter() - started
@@ -146,7 +119,7 @@ def _measure(run: Callable[[], Phases], postmaster: int) -> tuple[Phases, dict[s
     return phases, {
         "wall": wall,
         "client_cpu": client,
-        "server_cpu": _server_cpu(postmaster) - server0,
+        "server_cpu": server_cpu(server_pid) - server0,
     }
 
 
@@ -155,7 +128,7 @@ def test_season_load_vs_ceiling(pg_admin_dsn: str, template_dsn: str, tmp_path: 
     gen = tmp_path / "gen"
     csv_dir = Path(tempfile.mkdtemp(prefix="wsa-bench-load-"))  # the server reads it
     csv_dir.chmod(0o755)
-    postmaster = _postmaster(pg_admin_dsn)
+    server_pid = postmaster(pg_admin_dsn)
     started = time.perf_counter()
     rows = write_parquet(scenario, gen, parts=2, workers=2)  # untimed setup of the ceiling
     generate_out = time.perf_counter() - started  # ... and the two-step path's first step
@@ -178,7 +151,7 @@ def test_season_load_vs_ceiling(pg_admin_dsn: str, template_dsn: str, tmp_path: 
                 try:
                     with psycopg.connect(dsn, autocommit=True) as conn:
                         conn.execute("CHECKPOINT")
-                    runs[mode].append(_measure(lambda: modes[mode](dsn), postmaster))  # noqa: B023
+                    runs[mode].append(_measure(lambda: modes[mode](dsn), server_pid))  # noqa: B023
                     phases, cost = runs[mode][-1]  # said at once: a later failure keeps it
                     print(f"\n[load] round {r + 1}, {mode}: {phases}, {cost}", flush=True)
                 finally:
@@ -215,16 +188,28 @@ def _report(
             f"CPU: client {cost['client_cpu']:.1f} s, server {cost['server_cpu']:.1f} s; "
             f"runs {every} rows/s"
         )
-    for mode, extra in (("load --data", generate_out), ("generate", 0.0)):
+    steps = (("load --data", generate_out), ("generate", 0.0))
+    for (mode, extra), target_mode in zip(steps, _targets.LOAD_MODES, strict=True):
         share = rate[mode] / rate["ceiling"]
         wall = best[mode][1]["wall"] + extra
-        print(
-            f"[load] {mode}: {share:.1%} of the ceiling (target >= {TARGET_SHARE:.0%}: "
-            f"{'met' if share >= TARGET_SHARE else 'not met'}); end to end {wall:.1f} s"
-            f"{' with generate --out' if extra else ''} (target <= {TARGET_SECONDS:.0f} s "
-            + (
-                f"for the whole season: {'met' if wall <= TARGET_SECONDS else 'not met'})"
-                if season
-                else "for the whole season: not measured, this is a smaller scenario)"
+        share_met = _targets.record(
+            _targets.LOAD_RATE.format(mode=target_mode),
+            f">= {_targets.LOAD_SHARE:.0%}",
+            f"{share:.1%}",
+            share >= _targets.LOAD_SHARE,
+        )
+        if season:
+            wall_met = _targets.record(
+                _targets.LOAD_TIME.format(mode=target_mode),
+                f"<= {_targets.LOAD_SECONDS:.0f} s",
+                f"{wall:.1f} s",
+                wall <= _targets.LOAD_SECONDS,
             )
+            wall_text = f"for the whole season: {wall_met})"
+        else:
+            wall_text = "for the whole season: not measured, this is a smaller scenario)"
+        print(
+            f"[load] {mode}: {share:.1%} of the ceiling (target >= {_targets.LOAD_SHARE:.0%}: "
+            f"{share_met}); end to end {wall:.1f} s{' with generate --out' if extra else ''} "
+            f"(target <= {_targets.LOAD_SECONDS:.0f} s {wall_text}"
         )

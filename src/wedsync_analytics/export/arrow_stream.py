@@ -1,9 +1,10 @@
-"""A query's rows as Arrow record batches from ADBC, read ahead by a thread.
+"""A query's rows as Arrow record batches from ADBC, read ahead (and converted) by a thread.
 
 ADBC's PostgreSQL driver runs the query as a binary `COPY ... TO STDOUT` and decodes it
-into record batches of about `batch_bytes` (its size hint). A thread reads the batches
-(pyarrow releases the GIL while it waits and decodes) so the server keeps sending while
-the consumer converts and writes; at most `READ_AHEAD` batches wait. When the consumer
+into record batches of about `batch_bytes` (its size hint). A thread reads the batches and
+applies `convert` to each (pyarrow, numpy and Polars release the GIL while they wait, decode
+and convert) so the server keeps sending while the consumer writes; at most `READ_AHEAD`
+converted batches wait. When the consumer
 stops early (an error, Ctrl-C) the statement is cancelled, so no COPY is left running.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pyarrow as pa
 from adbc_driver_postgresql import StatementOptions
@@ -21,18 +23,28 @@ from wedsync_analytics.arrow_transfer import Connection, Error
 
 READ_AHEAD = 3  # batches the reader may hold ahead of the consumer
 _POLL = 0.2  # seconds between checks for a stopped consumer while the queue is full
+T = TypeVar("T")
 
 
-def record_batches(conn: Connection, query: str, batch_bytes: int) -> Iterator[pa.RecordBatch]:
-    """The rows of `query`, in record batches of about `batch_bytes`."""
+def _as_is(batch: pa.RecordBatch) -> pa.RecordBatch:
+    return batch
+
+
+def record_batches(
+    conn: Connection,
+    query: str,
+    batch_bytes: int,
+    convert: Callable[[pa.RecordBatch], T] = _as_is,
+) -> Iterator[T]:
+    """The rows of `query`, in record batches of about `batch_bytes`, each `convert`ed."""
     cursor = conn.cursor()
     cursor.adbc_statement.set_options(
         **{StatementOptions.BATCH_SIZE_HINT_BYTES.value: str(max(1, batch_bytes))}
     )
-    batches: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(READ_AHEAD)
+    batches: queue.Queue[T | BaseException | None] = queue.Queue(READ_AHEAD)
     stop = threading.Event()
 
-    def hand_over(item: pa.RecordBatch | BaseException | None) -> bool:
+    def hand_over(item: T | BaseException | None) -> bool:
         while not stop.is_set():
             try:
                 batches.put(item, timeout=_POLL)
@@ -46,7 +58,7 @@ def record_batches(conn: Connection, query: str, batch_bytes: int) -> Iterator[p
             cursor.execute(query)
             reader = cursor.fetch_record_batch()
             for batch in reader:
-                if not hand_over(batch):
+                if not hand_over(convert(batch)):
                     return
             item: BaseException | None = None
         except BaseException as exc:  # handed to the consumer, which re-raises

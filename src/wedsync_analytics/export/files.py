@@ -6,13 +6,17 @@ rows the largest is written, so memory stays bounded whatever the table's size (
 arrive in time order, as a time series is loaded, give one file per month at the season
 scale). Each file is sorted by the layout's time column, serialised in memory, hashed
 (SHA-256) and written with plain file I/O, so a full disk is an OSError naming the file.
+That work runs on one writer thread (Polars and hashlib release the GIL) while the caller
+goes on reading; at most one file is in flight, so memory stays bounded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
 import polars as pl
 
@@ -33,7 +37,21 @@ class TableFiles:
         self.counts: dict[int | None, int] = {}
         self.written: dict[int | None, int] = {}  # files written per partition
         self.files: list[FileEntry] = []
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsa-parquet")
+        self._in_flight: Future[FileEntry] | None = None
         (root / table).mkdir(parents=True)
+
+    def __enter__(self) -> TableFiles:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Wait for the file in flight (a write cannot be cancelled half-way), then stop."""
+        self._writer.shutdown(wait=True, cancel_futures=True)
 
     def add(self, frame: pl.DataFrame) -> None:
         """Buffer `frame`'s rows; write the partitions that are full or the largest."""
@@ -42,10 +60,14 @@ class TableFiles:
         if self.layout.partition_column is None:
             self._buffer(None, frame)
         else:
-            keyed = frame.with_columns(self.layout.month_of().alias(_MONTH))
-            for values, part in keyed.partition_by(_MONTH, as_dict=True).items():
-                month = values[0]
-                self._buffer(None if month is None else int(month), part.drop(_MONTH))
+            months = frame.select(self.layout.month_of()).to_series()
+            if months.null_count() == 0 and months.min() == months.max():  # usual: one month
+                self._buffer(int(months[0]), frame)
+            else:
+                keyed = frame.with_columns(months.alias(_MONTH))
+                for values, part in keyed.partition_by(_MONTH, as_dict=True).items():
+                    month = values[0]
+                    self._buffer(None if month is None else int(month), part.drop(_MONTH))
         for full in [k for k, n in self.counts.items() if n >= self.layout.target_file_rows]:
             self._write_partition(full)
         while sum(self.counts.values()) > self.max_pending:
@@ -58,13 +80,22 @@ class TableFiles:
     def _write_partition(self, key: int | None) -> None:
         frame = pl.concat(self.pending.pop(key), how="vertical")
         del self.counts[key]
-        if self.layout.sort_by is not None:
-            frame = frame.sort(self.layout.sort_by, nulls_last=True, maintain_order=True)
         number = self.written.get(key, 0)
         self.written[key] = number + 1
-        self._write(frame, f"{self.layout.directory(self.table, key)}/part-{number:05d}.parquet")
+        relative = f"{self.layout.directory(self.table, key)}/part-{number:05d}.parquet"
+        self._collect()
+        self._in_flight = self._writer.submit(self._write, frame, relative)
 
-    def _write(self, frame: pl.DataFrame, relative: str) -> None:
+    def _collect(self) -> None:
+        """Wait for the file in flight, if any (re-raising its error)."""
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            self.files.append(in_flight.result())
+
+    def _write(self, frame: pl.DataFrame, relative: str) -> FileEntry:
+        """Sort, serialise, hash and write one file (on the writer thread)."""
+        if self.layout.sort_by is not None:
+            frame = frame.sort(self.layout.sort_by, nulls_last=True, maintain_order=True)
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
@@ -82,12 +113,13 @@ class TableFiles:
         except OSError as exc:  # name the file (a failed write() does not)
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         digest = hashlib.sha256(data).hexdigest()
-        self.files.append(FileEntry(relative, frame.height, digest, len(data)))
+        return FileEntry(relative, frame.height, digest, len(data))
 
     def finish(self, empty: pl.DataFrame) -> list[FileEntry]:
         """Write what is buffered (in partition order); the files, sorted by path."""
         for key in sorted(self.counts, key=lambda k: (k is None, k or 0)):
             self._write_partition(key)
+        self._collect()
         if not self.files:  # an empty table still gets one (empty) file with its schema
-            self._write(empty, f"{self.table}/part-00000.parquet")
+            self.files.append(self._write(empty, f"{self.table}/part-00000.parquet"))
         return sorted(self.files, key=lambda f: f.path)

@@ -16,7 +16,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import psycopg
+import pyarrow as pa
 from psycopg import sql
 
 from wedsync_analytics.errors import UserError
@@ -28,8 +30,10 @@ MANIFEST_NAME = "manifest.json"
 CHECKSUM_DEFINITION = (
     "sum over all rows of hash_record_extended(ROW(columns in attribute order), 0) "
     "(PostgreSQL's 64-bit hash of each column value; a column type without an extended "
-    "hash is hashed as its text), as an exact decimal; computed by PostgreSQL in the "
-    "export's snapshot; order-independent; independent of TimeZone and DateStyle"
+    "hash is hashed as its text), as an exact decimal; each row's hash computed by "
+    "PostgreSQL in the export's snapshot and sent with the row, the sum taken exactly by "
+    "the exporter (equal to the server's own sum); order-independent; independent of "
+    "TimeZone and DateStyle"
 )
 
 
@@ -69,8 +73,7 @@ class TableEntry:
     columns: list[Column]
     layout: Layout = field(default_factory=Layout)
     files: list[FileEntry] = field(default_factory=list)
-    seconds: float = 0.0  # the data pass (COPY, parse, Parquet)
-    checksum_seconds: float = 0.0  # the server's checksum query, after the data pass
+    seconds: float = 0.0  # the data pass (COPY with the row hashes, parse, Parquet)
 
     @property
     def partition_column(self) -> str | None:
@@ -85,7 +88,6 @@ class TableEntry:
             "partition_column": self.partition_column,
             "layout": self.layout.to_json(),
             "seconds": round(self.seconds, 3),
-            "checksum_seconds": round(self.checksum_seconds, 3),
             "columns": [c.to_manifest() for c in self.columns],
             "files": [f.to_json() for f in self.files],
         }
@@ -160,7 +162,6 @@ def read_manifest(directory: Path) -> Manifest:
                     for f in t["files"]
                 ],
                 seconds=float(t.get("seconds", 0.0)),
-                checksum_seconds=float(t.get("checksum_seconds", 0.0)),
             )
         return Manifest(
             exported_at=str(data["exported_at"]),
@@ -186,12 +187,27 @@ def server_checksum(
     hashes is exact (numeric), so the result does not depend on the order of the rows.
     """
     cols = columns if columns is not None else table_columns(conn, table)
-    query = sql.SQL(
-        "SELECT count(*), coalesce(sum(hash_record_extended(ROW({}), 0)), 0)::text FROM {}"
-    ).format(
-        sql.SQL(", ").join(c.hash_expr() for c in cols) if cols else sql.SQL("NULL"),
-        sql.Identifier("public", table),
+    query = sql.SQL("SELECT count(*), coalesce(sum({}), 0)::text FROM {}").format(
+        row_hash(cols), sql.Identifier("public", table)
     )
     row = conn.execute(query).fetchone()
     assert row is not None
     return int(row[0]), str(row[1])
+
+
+def row_hash(columns: list[Column]) -> sql.Composable:
+    """One row's 64-bit hash, the term of the checksum: `hash_record_extended(ROW(...), 0)`."""
+    values = sql.SQL(", ").join(c.hash_expr() for c in columns) if columns else sql.SQL("NULL")
+    return sql.SQL("hash_record_extended(ROW({}), 0)").format(values)
+
+
+def add_row_hashes(total: int, hashes: pa.Array) -> int:
+    """`total` plus the sum of `hashes` (int8, no NULLs), exactly as the server's numeric sum.
+
+    Each hash splits into its high 32 bits (signed) and low 32 bits (unsigned); each half sums
+    in int64 without overflow for fewer than 2**31 rows per call.
+    """
+    values = hashes.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    high = int(np.right_shift(values, 32).sum(dtype=np.int64))
+    low = int(np.bitwise_and(values, 0xFFFFFFFF).sum(dtype=np.int64))
+    return total + (high << 32) + low

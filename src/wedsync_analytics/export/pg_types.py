@@ -10,7 +10,8 @@ Type mapping (PostgreSQL -> Parquet/Polars; notes in docs/analyses.md):
 - uuid -> String (canonical lower-case 36-char text; ADBC sends 16 bytes, formatted here)
 - enum -> Enum(labels in declaration order) (Parquet dictionary; DuckDB sees VARCHAR)
 - json, jsonb -> String (the JSON text (jsonb's normalised form))
-- numeric(p, s) -> Decimal(p, s) (exact: ADBC sends the decimal text)
+- numeric(p, s) -> Decimal(p, s) (exact: p <= 18 travels as the int8 value * 10^s, which
+  becomes the Decimal's unscaled integer; a larger p as ADBC's decimal text)
 - numeric (no typmod) -> Float64 (rounded to a double)
 - timestamptz -> Datetime(us, UTC) (instants; +-infinity fails the export)
 - timestamp -> Datetime(us) (naive)
@@ -78,6 +79,7 @@ _HASHABLE = frozenset(
     }
 )
 
+_INT8_DIGITS = 18  # every integer of up to 18 decimal digits fits an int8
 _INTS: dict[str, pl.DataType] = {"int2": pl.Int16(), "int4": pl.Int32(), "int8": pl.Int64()}
 _FLOATS: dict[str, pl.DataType] = {"float4": pl.Float32(), "float8": pl.Float64()}
 
@@ -119,6 +121,16 @@ class Column:
     scale: int | None = None
     labels: tuple[str, ...] | None = None
 
+    @property
+    def scaled_integer(self) -> bool:
+        """A numeric(p, s) sent as the int8 `value * 10^s` (exact: p <= 18 digits fit)."""
+        return (
+            self.kind == "numeric"
+            and not self.is_array
+            and self.precision is not None
+            and 0 <= (self.scale or 0) <= self.precision <= _INT8_DIGITS
+        )
+
     # -- server side -------------------------------------------------------
     def select_expr(self) -> sql.Composable:
         """The expression the server sends for this column."""
@@ -127,6 +139,10 @@ class Column:
             if self.element_kind in _NATIVE_ELEMENTS:
                 return ident
             return sql.SQL("{}::text[] AS {}").format(ident, ident)
+        if self.scaled_integer:
+            return sql.SQL("({} * {})::int8 AS {}").format(
+                ident, sql.Literal(10 ** (self.scale or 0)), ident
+            )
         if self.kind == "interval":
             # extract(epoch ...) is an exact numeric (microsecond digits included), so the
             # product is an exact integer (a month counts as 30 days, a year as 365.25).
@@ -158,7 +174,7 @@ class Column:
         col = pl.col(self.name)
         if self.is_array:
             return None if self.element_kind in _NATIVE_ELEMENTS else col.cast(self.dtype())
-        if self.kind in ("enum", "numeric", "interval"):
+        if self.kind in ("enum", "numeric", "interval") and not self.scaled_integer:
             return col.cast(self.dtype())
         return None
 
@@ -168,6 +184,9 @@ class Column:
             array = array.storage
         if self.kind == "uuid" and not self.is_array:
             return uuid_text(array)
+        if self.scaled_integer:
+            assert self.precision is not None
+            return decimal_from_unscaled(array, self.precision, self.scale or 0)
         return array
 
     def to_manifest(self) -> dict[str, object]:
@@ -224,6 +243,23 @@ def uuid_text(array: pa.Array) -> pa.Array:
         pa.string(),
         n,
         [array.buffers()[0], pa.py_buffer(offsets), pa.py_buffer(text)],
+        null_count=array.null_count,
+    )
+
+
+def decimal_from_unscaled(array: pa.Array, precision: int, scale: int) -> pa.Array:
+    """int64 unscaled values as Decimal128(precision, scale), vectorised (sign-extended)."""
+    if array.offset:
+        array = pa.concat_arrays([array])  # offset 0, so the buffers line up
+    n = len(array)
+    values = np.frombuffer(array.buffers()[1], dtype=np.int64, count=n)
+    words = np.empty((n, 2), dtype=np.int64)  # little-endian int128: low word, then high
+    words[:, 0] = values
+    words[:, 1] = values >> 63
+    return pa.Array.from_buffers(
+        pa.decimal128(precision, scale),
+        n,
+        [array.buffers()[0], pa.py_buffer(words)],
         null_count=array.null_count,
     )
 

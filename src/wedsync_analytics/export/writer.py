@@ -3,12 +3,12 @@
 A psycopg connection opens a REPEATABLE READ, READ ONLY transaction and exports its
 snapshot (`pg_export_snapshot()`); an ADBC connection (`arrow_transfer`) imports it, so
 every table is read in that one snapshot. ADBC reads each table as a binary COPY decoded
-into Arrow record batches of about `chunk_bytes` (`export.arrow_stream`: a thread reads
-ahead); Polars finishes the types (`pg_types`) and the rows are written as zstd Parquet
+into Arrow record batches of about `chunk_bytes`; a thread reads ahead and has Polars finish
+the types (`export.arrow_stream`, `pg_types`), and the rows are written as zstd Parquet
 in the table's layout (`export.layout`: the big time series by UTC month,
-`month=YYYY-MM`, files sorted by event time), at most `flush_rows` rows buffered at a
-time (`export.files`). After the data pass the server computes each table's row count and
-checksum on the psycopg connection, in the exporting transaction (so the same snapshot).
+`month=YYYY-MM`, files sorted by event time) by a second thread, at most `flush_rows` rows
+buffered at a time (`export.files`). Each row's checksum term is computed by the server in
+the same COPY (one scan of each table) and summed here (`manifest.add_row_hashes`).
 Everything is written into a hidden sibling directory that is renamed into place only
 when complete (`output_dir.staged_output`: an existing folder is replaced only when it is
 an earlier output of ours). A database whose last load did not complete is refused
@@ -36,11 +36,7 @@ from wedsync_analytics.exits import ConnectionLost, Interrupted, conn_lost
 from wedsync_analytics.export.arrow_stream import record_batches
 from wedsync_analytics.export.files import TableFiles
 from wedsync_analytics.export.layout import layout_for
-from wedsync_analytics.export.manifest import (
-    Manifest,
-    TableEntry,
-    server_checksum,
-)
+from wedsync_analytics.export.manifest import Manifest, TableEntry, add_row_hashes, row_hash
 from wedsync_analytics.export.pg_types import Column, table_columns
 from wedsync_analytics.output_dir import check_output_dir, staged_output
 from wedsync_analytics.runs import LoadState, check_load, require_migrated
@@ -75,10 +71,10 @@ def list_tables(conn: psycopg.Connection) -> list[str]:
     return [str(r[0]) for r in rows if r[0] not in SKIPPED_TABLES]
 
 
-def _frame(table: str, batch: pa.RecordBatch, columns: Sequence[Column]) -> pl.DataFrame:
-    """One ADBC batch as a Polars frame of the final types; +-infinity times are refused."""
-    arrays = []
-    for column, array in zip(columns, batch.columns, strict=True):
+def _frame(table: str, arrays: Sequence[pa.Array], columns: Sequence[Column]) -> pl.DataFrame:
+    """One ADBC batch's columns as a Polars frame of the final types; +-infinity is refused."""
+    converted = []
+    for column, array in zip(columns, arrays, strict=True):
         array = column.arrow_convert(array)
         if pa.types.is_timestamp(array.type) and len(array) and array.null_count < len(array):
             earliest = pc.min(array.cast(pa.int64())).as_py()
@@ -88,8 +84,8 @@ def _frame(table: str, batch: pa.RecordBatch, columns: Sequence[Column]) -> pl.D
                     "+-infinity cannot be exported (Parquet has no infinity); set it to a "
                     "real time or NULL, then export again"
                 )
-        arrays.append(array)
-    frame = pl.from_arrow(pa.RecordBatch.from_arrays(arrays, [c.name for c in columns]))
+        converted.append(array)
+    frame = pl.from_arrow(pa.RecordBatch.from_arrays(converted, [c.name for c in columns]))
     assert isinstance(frame, pl.DataFrame)
     converts = [e for c in columns if (e := c.convert()) is not None]
     return frame.with_columns(converts) if converts else frame
@@ -112,25 +108,31 @@ def export_table(
     flush_rows: int = 1_000_000,
 ) -> TableEntry:
     """Write one table under `root/<table>/`, read on `arrow` (columns asked on `conn`, in
-    the same snapshot); the checksum is left for the caller."""
+    the same snapshot), with its checksum: each row's hash (`manifest.row_hash`) travels in
+    the same COPY as the row and is summed here, so the server reads the table once."""
     started = time.perf_counter()
     columns = table_columns(conn, table)
     layout = layout_for(table, _time_column(table, columns), flush_rows)
-    query = sql.SQL("SELECT {} FROM {}").format(
-        sql.SQL(", ").join(c.select_expr() for c in columns), sql.Identifier("public", table)
+    query = sql.SQL("SELECT {}, {} FROM {}").format(
+        sql.SQL(", ").join(c.select_expr() for c in columns),
+        row_hash(columns),
+        sql.Identifier("public", table),
     )
-    writer = TableFiles(root, table, layout, flush_rows)
-    rows = 0
-    for batch in record_batches(arrow, query.as_string(conn), chunk_bytes):
-        frame = _frame(table, batch, columns)
-        rows += frame.height
-        writer.add(frame)
-    empty = pl.DataFrame(schema={c.name: c.dtype() for c in columns})
-    files = writer.finish(empty)
+
+    def convert(batch: pa.RecordBatch) -> tuple[pl.DataFrame, int]:  # on the reader thread
+        return _frame(table, batch.columns[:-1], columns), add_row_hashes(0, batch.column(-1))
+
+    rows = checksum = 0
+    with TableFiles(root, table, layout, flush_rows) as writer:
+        for frame, hashes in record_batches(arrow, query.as_string(conn), chunk_bytes, convert):
+            rows += frame.height
+            checksum += hashes
+            writer.add(frame)
+        files = writer.finish(pl.DataFrame(schema={c.name: c.dtype() for c in columns}))
     return TableEntry(
         name=table,
         rows=rows,
-        checksum="",
+        checksum=str(checksum),
         columns=columns,
         layout=layout,
         files=files,
@@ -194,19 +196,6 @@ def export_database(
                 entries[table] = entry
                 if progress:
                     progress(table, entry.rows, entry.seconds)
-            # The checksums run after the data pass, in the same transaction (so the same
-            # snapshot): run alongside it they only competed with it for the cores.
-            for table, entry in entries.items():
-                current = f"checksumming table {table}"
-                started = time.perf_counter()
-                count, checksum = server_checksum(conn, table, entry.columns)
-                entry.checksum_seconds = time.perf_counter() - started
-                if count != entry.rows:
-                    raise UserError(
-                        f"table {table}: the server counted {count} rows but {entry.rows} were "
-                        "exported; export again"
-                    )
-                entry.checksum = checksum
             manifest = Manifest(
                 exported_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                 snapshot_time=snap_time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
