@@ -223,8 +223,9 @@ class Column:
         )
 
 
-# Each byte's two lower-case hex digits, as one uint16 (the two characters in memory order).
-_HEX_PAIRS = np.frombuffer(b"".join(f"{i:02x}".encode() for i in range(256)), dtype=np.uint16)
+# Every 2-byte sequence's four lower-case hex digits (as one uint32, the characters in memory
+# order), indexed by the two bytes read as a big-endian uint16.
+_HEX_QUADS = np.frombuffer(np.arange(65536, dtype=">u2").tobytes().hex().encode(), dtype=np.uint32)
 _UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))  # hex digits of 8-4-4-4-12
 
 
@@ -233,11 +234,13 @@ def uuid_text(array: pa.Array) -> pa.Array:
     if array.offset:
         array = pa.concat_arrays([array])  # offset 0, so the buffers line up
     n = len(array)
-    raw = np.frombuffer(array.buffers()[1], dtype=np.uint8, count=16 * n).reshape(n, 16)
-    digits = _HEX_PAIRS[raw].view(np.uint8).reshape(n, 32)
-    text = np.full((n, 36), ord("-"), dtype=np.uint8)
+    pairs = np.frombuffer(array.buffers()[1], dtype=">u2", count=8 * n).reshape(n, 8)
+    digits = _HEX_QUADS[pairs].view(np.uint8).reshape(n, 32)
+    text = np.empty((n, 36), dtype=np.uint8)
     for group, (start, end) in enumerate(_UUID_GROUPS):
         text[:, start + group : end + group] = digits[:, start:end]
+        if group:
+            text[:, start + group - 1] = ord("-")
     offsets = np.arange(0, 36 * (n + 1), 36, dtype=np.int32)
     return pa.Array.from_buffers(
         pa.string(),

@@ -1,8 +1,10 @@
-"""The export's checksum and exact numerics: the exporter's sum of the row hashes the server
-sends equals the server's own `sum(...)`, and numeric(p <= 18, s) travels as exact integers."""
+"""The export's vectorised value paths: the exporter's sum of the row hashes the server sends
+equals the server's own `sum(...)`, numeric(p <= 18, s) travels as exact integers, and 16-byte
+uuids become Python's canonical text."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import psycopg
@@ -11,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wedsync_analytics.export.manifest import add_row_hashes, row_hash
-from wedsync_analytics.export.pg_types import decimal_from_unscaled, table_columns
+from wedsync_analytics.export.pg_types import decimal_from_unscaled, table_columns, uuid_text
 
 INT8 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 
@@ -34,6 +36,16 @@ def test_unscaled_integers_become_the_same_decimals(
     got = decimal_from_unscaled(array, 18, scale).to_pylist()
     want = [None if v is None else Decimal(v).scaleb(-scale) for v in values[offset:]]
     assert got == want
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.binary(min_size=16, max_size=16)), max_size=100),
+    st.integers(min_value=0, max_value=3),
+)
+def test_uuid_bytes_become_canonical_text(values: list[bytes | None], offset: int) -> None:
+    array = pa.array(values, pa.binary(16)).slice(min(offset, len(values)))
+    want = [None if v is None else str(uuid.UUID(bytes=v)) for v in values[offset:]]
+    assert uuid_text(array).to_pylist() == want
 
 
 def test_the_sum_of_sent_hashes_is_the_servers_checksum(db: psycopg.Connection) -> None:
