@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from wedsync_analytics.cli.load import BulkOption, phase_line
-from wedsync_analytics.cli.options import DsnOption
+from wedsync_analytics.cli.load import phase_line
+from wedsync_analytics.cli.options import BulkOption, ChunkRowsOption, DsnOption, ReplaceOption
 from wedsync_analytics.cli.progress import rows_table, table_bars
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.generate import PRESETS, build_scenario, plan
@@ -64,18 +64,14 @@ def generate(
         typer.Option(help="With --out: local processes writing the parts (default: cores)."),
     ] = None,
     dsn: DsnOption = None,
-    replace: Annotated[
-        bool, typer.Option(help="Truncate generated tables before loading.")
-    ] = False,
+    replace: ReplaceOption = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print planned row counts only.")
     ] = False,
-    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (transaction).")] = 50_000,
+    chunk_rows: ChunkRowsOption = 50_000,
     bulk: BulkOption = None,
 ) -> None:
     """Generate a deterministic wedding-season scenario and load it (or write Parquet)."""
-    if chunk_rows < 1:
-        raise UserError(f"invalid --chunk-rows {chunk_rows}: use a positive number")
     n_parts, n_workers = _parts_and_workers(out, part, parts, workers)
     if out is not None and bulk is not None:
         raise UserError("--bulk/--no-bulk apply to a load into the database, not to --out")

@@ -9,21 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from wedsync_analytics.cli.options import DsnOption
+from wedsync_analytics.cli.options import BulkOption, ChunkRowsOption, DsnOption, ReplaceOption
 from wedsync_analytics.cli.progress import rows_table, table_bars
-from wedsync_analytics.errors import UserError
 
 if TYPE_CHECKING:
     from wedsync_analytics.load import LoadSummary
-
-BulkOption = Annotated[
-    bool | None,
-    typer.Option(
-        "--bulk/--no-bulk",
-        help="Load the big tables bare, then build indexes and validate keys "
-        "(default: on when the tables are empty).",
-    ),
-]
 
 
 def phase_line(summary: LoadSummary) -> str:
@@ -37,15 +27,11 @@ def load(
         Path, typer.Option(help="A folder written by `generate --out` (all its parts).")
     ],
     dsn: DsnOption = None,
-    replace: Annotated[
-        bool, typer.Option(help="Truncate generated tables before loading.")
-    ] = False,
-    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (transaction).")] = 50_000,
+    replace: ReplaceOption = False,
+    chunk_rows: ChunkRowsOption = 50_000,
     bulk: BulkOption = None,
 ) -> None:
     """Load generated Parquet into the database, checking the folder whole first."""
-    if chunk_rows < 1:
-        raise UserError(f"invalid --chunk-rows {chunk_rows}: use a positive number")
     from wedsync_analytics.config import resolve_dsn
     from wedsync_analytics.load import load_data, open_data
 

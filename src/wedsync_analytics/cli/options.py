@@ -39,3 +39,21 @@ QueriesOption = Annotated[
     typer.Option("--queries", help="Dashboard queries to measure (repeatable); default all."),
 ]
 BudgetOption = Annotated[float, typer.Option(help="The p95 budget, milliseconds.")]
+
+ReplaceOption = Annotated[bool, typer.Option(help="Truncate the generated tables before loading.")]
+ChunkRowsOption = Annotated[
+    int,
+    typer.Option(
+        help="Rows per chunk generated, written or copied (a streaming load commits each "
+        "chunk; a bulk load copies each big table in one transaction).",
+        min=1,
+    ),
+]
+BulkOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--bulk/--no-bulk",
+        help="Load the big tables bare, then build indexes and validate keys "
+        "(default: on when the tables are empty).",
+    ),
+]
