@@ -7,9 +7,10 @@ streaming `--no-bulk` load, several times slower, is left out).
 Setup, untimed: the same rows are written as one CSV file per table. Timed, in the same run
 on the same server, each into a fresh migrated database:
 - ceiling: the big tables' secondary indexes and foreign keys dropped (`bulk.defer`), the
-  server's `COPY table FROM '<file>'` of every table (one statement per table, one
-  connection; the big tables truncated and COPYed `FREEZE` in one transaction, as the bulk
-  load does), then the indexes built and keys validated as a bulk load does (`bulk.rebuild`);
+  server's `COPY table FROM '<file>'` of every table (one statement per table; the big tables
+  on two connections at once, in the load's lanes, each truncated and COPYed `FREEZE` in one
+  transaction, as the bulk load does), then the indexes built and keys validated as a bulk
+  load does (`bulk.rebuild`);
 - `generate --out` then `load --data` (the two-step path): `write_parquet` on 2 parts and 2
   workers, then `load_data` in bulk mode;
 - `generate --replace` (the one-step path): `load_scenario` in bulk mode, generation and COPY
@@ -29,6 +30,8 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
@@ -39,7 +42,7 @@ from _bench_data import postmaster, server_cpu, server_settings
 from conftest import TEMPLATE, create_database, drop_database
 from wedsync_analytics import bulk, settings
 from wedsync_analytics.generate import build_scenario, write_parquet
-from wedsync_analytics.generate.tables import TABLES
+from wedsync_analytics.generate.tables import TABLES, TableDef
 from wedsync_analytics.load import (
     _file_frames,
     load_data,
@@ -52,6 +55,7 @@ from wedsync_analytics.load import (
 Phases = dict[str, float]
 SEED = 3
 ROUNDS = 1  # a season load takes minutes per mode on this machine
+STREAMS = 2  # COPY connections at once, as `load_data` and `load_scenario` use
 
 
 def _write_csv(data_dir: Path, csv_dir: Path) -> dict[str, tuple[Path, list[str]]]:
@@ -69,34 +73,53 @@ def _write_csv(data_dir: Path, csv_dir: Path) -> dict[str, tuple[Path, list[str]
     return files
 
 
+def _server_copy(conn: psycopg.Connection, t: TableDef, path: Path, columns: list[str]) -> None:
+    """The server's `COPY t FROM '<file>'`; a big table truncated and COPYed `FREEZE` in one
+    transaction, as the bulk load does."""
+    if path.stat().st_size == 0:
+        return
+    frozen = t.table in {name.split(".")[-1] for name in bulk.big_tables()}
+    stmt = sql.SQL("COPY {} ({}) FROM {} (FORMAT csv{})").format(
+        qualified(t),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.Literal(str(path)),
+        sql.SQL(", FREEZE" if frozen else ""),
+    )
+    with conn.transaction():
+        if frozen:
+            conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(qualified(t)))
+        conn.execute(stmt)
+
+
 def _ceiling(dsn: str, files: dict[str, tuple[Path, list[str]]], rows: dict[str, int]) -> Phases:
-    """Server COPY FROM files into the bare big tables, then the bulk load's rebuild."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("SET wedsync.bulk_load = 'on'")
-        conn.execute("SET synchronous_commit = off")
+    """Server COPY FROM files into the bare big tables, the big ones on as many connections
+    at once as the load uses (`bulk.copy_lanes`), then the bulk load's rebuild."""
+    with ExitStack() as stack:
+        conns = [stack.enter_context(psycopg.connect(dsn, autocommit=True)) for _ in range(STREAMS)]
+        for conn in conns:
+            conn.execute("SET wedsync.bulk_load = 'on'")
+            conn.execute("SET synchronous_commit = off")
+        conn = conns[0]
         row = conn.execute(
             "INSERT INTO generation_runs (fingerprint, scenario) VALUES ('bench', '{}') "
             "RETURNING id"
         ).fetchone()
         assert row is not None
         deferred = bulk.defer(conn, row[0])
-        big = {name.split(".")[-1] for name in bulk.big_tables()}
+        before, lanes, after = bulk.copy_lanes(TABLES, rows, STREAMS)
+
+        def copy_all(c: psycopg.Connection, tables: list[TableDef]) -> None:
+            for t in tables:
+                _server_copy(c, t, *files[t.name])
+
         started = time.perf_counter()
-        for t in TABLES:
-            path, columns = files[t.name]
-            if path.stat().st_size == 0:
-                continue
-            frozen = t.table in big  # as the bulk load does: truncated, COPY FREEZE
-            stmt = sql.SQL("COPY {} ({}) FROM {} (FORMAT csv{})").format(
-                qualified(t),
-                sql.SQL(", ").join(map(sql.Identifier, columns)),
-                sql.Literal(str(path)),
-                sql.SQL(", FREEZE" if frozen else ""),
-            )
-            with conn.transaction():
-                if frozen:
-                    conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(qualified(t)))
-                conn.execute(stmt)
+        copy_all(conn, before)
+        with ThreadPoolExecutor(max_workers=STREAMS) as pool:
+            for done in [
+                pool.submit(copy_all, c, lane) for c, lane in zip(conns, lanes, strict=True)
+            ]:
+                done.result()
+        copy_all(conn, after)
         phases = {"copy": time.perf_counter() - started}
         return phases | bulk.rebuild(dsn, conn, row[0], deferred, rows)
 
