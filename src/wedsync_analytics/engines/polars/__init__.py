@@ -1,5 +1,5 @@
 """Polars: one lazy module per analysis in this folder (`<name>.py`, `build(tables, values)`)
-over the export's Parquet."""
+over the export's Parquet, each reading only the files and row groups its window needs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import polars as pl
 
 from wedsync_analytics.analyses.catalog import Analysis
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
+from wedsync_analytics.engines.polars._tables import Tables
 
 
 class PolarsEngine(Engine):
@@ -19,7 +20,7 @@ class PolarsEngine(Engine):
 
     def __init__(self, source: Source, tables: Sequence[str]) -> None:
         assert source.reader is not None
-        self.tables = {t: source.reader.scan(t) for t in tables}
+        self.tables = Tables(source.reader, list(tables))
 
     def run(self, analysis: Analysis, values: dict[str, Any]) -> pl.DataFrame:
         try:

@@ -7,19 +7,19 @@ from typing import Any
 import polars as pl
 
 from wedsync_analytics.engines.polars._common import (
-    between,
     count_distinct,
     days,
     json_flag,
 )
+from wedsync_analytics.engines.polars._tables import Tables
 
 
-def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
+def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     start = v["as_of"] - days(v["days"])
     value = pl.col("conversion_value")
     return (
-        tables["business_events"]
-        .filter(pl.col("funnel_step").is_not_null() & between("event_timestamp", start, v["as_of"]))
+        tables.window("business_events", start, v["as_of"])
+        .filter(pl.col("funnel_step").is_not_null())
         .group_by(
             pl.col("organization_id").cast(pl.String),
             pl.col("funnel_step").cast(pl.String),

@@ -6,7 +6,8 @@ from typing import Any
 
 import polars as pl
 
-from wedsync_analytics.engines.polars._common import between, days, pct
+from wedsync_analytics.engines.polars._common import days, pct
+from wedsync_analytics.engines.polars._tables import Tables
 
 # The first path segment of page_url: the path follows "scheme://host" or "//host" (the host
 # ends at "/", "?" or "#"), or a leading "/"; the segment ends at "/", "?" or "#". No match
@@ -35,21 +36,17 @@ def rating(column: str, good: float, poor: float) -> pl.Expr:
     )
 
 
-def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
+def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     month = pl.col("created_at").dt.month()
-    rows = (
-        tables["core_web_vitals"]
-        .filter(between("created_at", v["as_of"] - days(v["days"]), v["as_of"]))
-        .select(
-            pl.when(month.is_between(5, 10))
-            .then(pl.lit("wedding_season"))
-            .otherwise(pl.lit("off_season"))
-            .alias("season"),
-            pl.col("device_type").cast(pl.String),
-            pl.col("page_group").cast(pl.String),
-            "page_url",
-            *[pl.col(f"{m}_value").cast(pl.Float64) for m in THRESHOLDS],
-        )
+    rows = tables.window("core_web_vitals", v["as_of"] - days(v["days"]), v["as_of"]).select(
+        pl.when(month.is_between(5, 10))
+        .then(pl.lit("wedding_season"))
+        .otherwise(pl.lit("off_season"))
+        .alias("season"),
+        pl.col("device_type").cast(pl.String),
+        pl.col("page_group").cast(pl.String),
+        "page_url",
+        *[pl.col(f"{m}_value").cast(pl.Float64) for m in THRESHOLDS],
     )
     # the regular expression only on the rows without a page_group (Polars evaluates every
     # branch of a when/then and every argument of coalesce on all rows)

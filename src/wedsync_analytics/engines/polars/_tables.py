@@ -1,0 +1,93 @@
+"""The export's tables as Polars scans, narrowed to a time window before any file is opened.
+
+At open (untimed) each file's event-time span is read once from its Parquet footer (the
+min/max statistics of the table's event-time column, `table_facts`). A windowed scan then
+lists only the files whose span overlaps the window, and filters the raw column with UTC
+literals, so Polars prunes the remaining row groups by the same statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from wedsync_analytics.engines.polars._common import lit_ts
+from wedsync_analytics.export.reader import ExportReader
+from wedsync_analytics.table_facts import event_time
+
+
+@dataclass(frozen=True)
+class FileSpan:
+    """One Parquet file and the range of its event times; `first` None: unknown span."""
+
+    path: str
+    first: datetime | None
+    last: datetime | None
+    all_null: bool = False  # every row's event time is NULL: no window holds a row of it
+
+    def overlaps(self, start: datetime | None, end: datetime) -> bool:
+        """Whether a row of this file may fall in [start, end)."""
+        if self.all_null:
+            return False
+        if self.first is None or self.last is None:
+            return True
+        return self.first < end and (start is None or self.last >= start)
+
+
+def file_span(path: Path, column: str | None) -> FileSpan:
+    """The span of `column` in the file from its row groups' statistics."""
+    if column is None:
+        return FileSpan(str(path), None, None)
+    meta = pq.read_metadata(path)
+    index = meta.schema.names.index(column)
+    lows, highs, nulls = [], [], 0
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(index).statistics
+        if stats is None:
+            return FileSpan(str(path), None, None)
+        nulls += stats.null_count if stats.has_null_count else 0
+        if stats.has_min_max:
+            lows.append(stats.min)
+            highs.append(stats.max)
+        elif not (stats.has_null_count and stats.null_count == meta.row_group(g).num_rows):
+            return FileSpan(str(path), None, None)
+    if not lows:
+        all_null = meta.num_rows > 0 and nulls == meta.num_rows
+        return FileSpan(str(path), None, None, all_null=all_null)
+    return FileSpan(str(path), min(lows), max(highs))
+
+
+class Tables:
+    """Scans of the export's tables: whole (`tables[name]`) or within a time window."""
+
+    def __init__(self, reader: ExportReader, names: list[str]) -> None:
+        self.reader = reader
+        self.spans = {t: [file_span(p, event_time(t)) for p in reader.files(t)] for t in names}
+        self._scans: dict[tuple[str, ...], pl.LazyFrame] = {}
+
+    def __getitem__(self, table: str) -> pl.LazyFrame:
+        return self._scan(table, [s.path for s in self.spans[table]])
+
+    def window(self, table: str, start: datetime | None, end: datetime) -> pl.LazyFrame:
+        """Rows with start <= event time < end (no lower bound when `start` is None)."""
+        column = event_time(table)
+        assert column is not None, f"{table} has no event-time column"
+        paths = [s.path for s in self.spans[table] if s.overlaps(start, end)]
+        # no file overlaps: scan one anyway, the filter leaves its schema and no rows
+        frame = self._scan(table, paths or [s.path for s in self.spans[table][:1]])
+        keep = pl.col(column) < lit_ts(end)
+        if start is not None:
+            keep = (pl.col(column) >= lit_ts(start)) & keep
+        return frame.filter(keep)
+
+    def _scan(self, table: str, paths: list[str]) -> pl.LazyFrame:
+        if not paths:  # an export without files for this table
+            return self.reader.scan(table)
+        key = tuple(paths)
+        if key not in self._scans:
+            self._scans[key] = pl.scan_parquet(paths, hive_partitioning=False)
+        return self._scans[key]
