@@ -1,9 +1,13 @@
-"""The export's tables as Polars scans, narrowed to a time window before any file is opened.
+"""The export's tables for the Polars analyses, narrowed to a time window.
 
-At open (untimed) each file's event-time span is read once from its Parquet footer (the
-min/max statistics of the table's event-time column, `table_facts`). A windowed scan then
-lists only the files whose span overlaps the window, and filters the raw column with UTC
-literals, so Polars prunes the remaining row groups by the same statistics.
+Parquet (the default): at open (untimed) each file's event-time span is read once from its
+footer (the min/max statistics of the table's event-time column, `table_facts`). A windowed
+scan then lists only the files whose span overlaps the window, and filters the raw column
+with UTC literals, so Polars prunes the remaining row groups by the same statistics.
+
+Memory (`polars_tables=memory`): at open every table is read into one DataFrame ordered by
+its event time (the files already are; NULL times last), and a window is the slice between
+two binary searches of that column: PostgreSQL's warm buffers and time index, in Polars.
 """
 
 from __future__ import annotations
@@ -61,21 +65,39 @@ def file_span(path: Path, column: str | None) -> FileSpan:
     return FileSpan(str(path), min(lows), max(highs))
 
 
-class Tables:
-    """Scans of the export's tables: whole (`tables[name]`) or within a time window."""
+def read_ordered(paths: list[Path], column: str | None) -> pl.DataFrame:
+    """All rows of the files, ordered by `column` (NULLs last) when it has one."""
+    frame = pl.read_parquet([str(p) for p in paths], hive_partitioning=False)
+    if column is None:
+        return frame
+    if not frame[column].is_sorted(nulls_last=True):
+        frame = frame.sort(column, nulls_last=True, maintain_order=True)
+    return frame.with_columns(pl.col(column).set_sorted())
 
-    def __init__(self, reader: ExportReader, names: list[str]) -> None:
+
+class Tables:
+    """The tables: whole (`tables[name]`) or within a time window; scanned from Parquet,
+    or sliced from DataFrames read at open when `in_memory`."""
+
+    def __init__(self, reader: ExportReader, names: list[str], *, in_memory: bool = False) -> None:
         self.reader = reader
         self.spans = {t: [file_span(p, event_time(t)) for p in reader.files(t)] for t in names}
         self._scans: dict[tuple[str, ...], pl.LazyFrame] = {}
+        self.frames = (
+            {t: read_ordered(reader.files(t), event_time(t)) for t in names} if in_memory else {}
+        )
 
     def __getitem__(self, table: str) -> pl.LazyFrame:
+        if table in self.frames:
+            return self.frames[table].lazy()
         return self._scan(table, [s.path for s in self.spans[table]])
 
     def window(self, table: str, start: datetime | None, end: datetime) -> pl.LazyFrame:
         """Rows with start <= event time < end (no lower bound when `start` is None)."""
         column = event_time(table)
         assert column is not None, f"{table} has no event-time column"
+        if table in self.frames:
+            return self._slice(self.frames[table], column, start, end)
         paths = [s.path for s in self.spans[table] if s.overlaps(start, end)]
         # no file overlaps: scan one anyway, the filter leaves its schema and no rows
         frame = self._scan(table, paths or [s.path for s in self.spans[table][:1]])
@@ -91,3 +113,13 @@ class Tables:
         if key not in self._scans:
             self._scans[key] = pl.scan_parquet(paths, hive_partitioning=False)
         return self._scans[key]
+
+    @staticmethod
+    def _slice(
+        frame: pl.DataFrame, column: str, start: datetime | None, end: datetime
+    ) -> pl.LazyFrame:
+        times = frame[column]
+        times = times.head(len(times) - times.null_count())  # NULLs are last: never in a window
+        low = 0 if start is None else int(times.search_sorted(start, "left"))
+        high = int(times.search_sorted(end, "left"))
+        return frame.slice(low, max(high - low, 0)).lazy()
