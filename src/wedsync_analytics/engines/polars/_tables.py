@@ -13,7 +13,7 @@ two binary searches of that column: PostgreSQL's warm buffers and time index, in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -55,8 +55,11 @@ def file_span(path: Path, column: str | None) -> FileSpan:
             return FileSpan(str(path), None, None)
         nulls += stats.null_count if stats.has_null_count else 0
         if stats.has_min_max:
-            lows.append(stats.min)
-            highs.append(stats.max)
+            low, high = stats.min, stats.max
+            if not (isinstance(low, datetime) and isinstance(high, datetime)):
+                return FileSpan(str(path), None, None)  # not a timestamp: no pruning
+            lows.append(low if low.tzinfo else low.replace(tzinfo=UTC))  # the export's UTC
+            highs.append(high if high.tzinfo else high.replace(tzinfo=UTC))
         elif not (stats.has_null_count and stats.null_count == meta.row_group(g).num_rows):
             return FileSpan(str(path), None, None)
     if not lows:
@@ -65,9 +68,8 @@ def file_span(path: Path, column: str | None) -> FileSpan:
     return FileSpan(str(path), min(lows), max(highs))
 
 
-def read_ordered(paths: list[Path], column: str | None) -> pl.DataFrame:
-    """All rows of the files, ordered by `column` (NULLs last) when it has one."""
-    frame = pl.read_parquet([str(p) for p in paths], hive_partitioning=False)
+def ordered(frame: pl.DataFrame, column: str | None) -> pl.DataFrame:
+    """The rows ordered by `column` (NULLs last) when there is one."""
     if column is None:
         return frame
     if not frame[column].is_sorted(nulls_last=True):
@@ -83,9 +85,9 @@ class Tables:
         self.reader = reader
         self.spans = {t: [file_span(p, event_time(t)) for p in reader.files(t)] for t in names}
         self._scans: dict[tuple[str, ...], pl.LazyFrame] = {}
-        self.frames = (
-            {t: read_ordered(reader.files(t), event_time(t)) for t in names} if in_memory else {}
-        )
+        self.frames: dict[str, pl.DataFrame] = {}
+        if in_memory:  # read through the same scans, so both modes see the same rows
+            self.frames = {t: ordered(self[t].collect(), event_time(t)) for t in names}
 
     def __getitem__(self, table: str) -> pl.LazyFrame:
         if table in self.frames:
