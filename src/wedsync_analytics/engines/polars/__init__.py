@@ -1,25 +1,44 @@
 """Polars: one lazy module per analysis in this folder (`<name>.py`, `build(tables, values)`)
-over the export's Parquet."""
+over the export's Parquet, each reading only the files and row groups its window needs."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from wedsync_analytics.analyses.catalog import Analysis
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
+from wedsync_analytics.engines.polars._tables import Tables
+from wedsync_analytics.errors import UserError
+
+TABLES_OPTION = "polars_tables"  # "parquet" (default): scan the files; "memory": read at open
+TABLES_CHOICES = ("parquet", "memory")
 
 
 class PolarsEngine(Engine):
     name = "polars"
     reads = "export"
 
+    @classmethod
+    def missing(cls, options: Mapping[str, str]) -> str | None:
+        choice = options.get(TABLES_OPTION, "parquet")
+        if choice not in TABLES_CHOICES:
+            return f"{TABLES_OPTION}={choice!r} is not one of {', '.join(TABLES_CHOICES)}"
+        return None
+
     def __init__(self, source: Source, tables: Sequence[str]) -> None:
         assert source.reader is not None
-        self.tables = {t: source.reader.scan(t) for t in tables}
+        problem = self.missing(source.options)
+        if problem:
+            raise UserError(f"polars: {problem}")
+        started = time.perf_counter()
+        in_memory = source.options.get(TABLES_OPTION) == "memory"
+        self.tables = Tables(source.reader, list(tables), in_memory=in_memory)
+        self.open_seconds = time.perf_counter() - started  # reading the tables when in memory
 
     def run(self, analysis: Analysis, values: dict[str, Any]) -> pl.DataFrame:
         try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
+import numpy as np
 import polars as pl
 
 UTC_DT = pl.Datetime("us", "UTC")
@@ -20,11 +22,6 @@ def utc_midnight(value: datetime) -> datetime:
 
     v = value.astimezone(UTC)
     return v.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def between(column: str, start: datetime, end: datetime) -> pl.Expr:
-    """Half-open window [start, end)."""
-    return (pl.col(column) >= lit_ts(start)) & (pl.col(column) < lit_ts(end))
 
 
 def pct(expr: pl.Expr, q: float) -> pl.Expr:
@@ -49,3 +46,69 @@ def seconds_between(later: str, earlier: str) -> pl.Expr:
 
 def days(n: int) -> timedelta:
     return timedelta(days=n)
+
+
+def lexical_codes(values: pl.Series) -> tuple[pl.Series, int]:
+    """Each value's rank among the distinct values in the order `normalise` sorts them
+    (as strings, NULL last), and how many ranks there are: integer codes that group and sort
+    like the values. Strings are hashed once (as Categorical); only the distinct values are
+    sorted, and a lookup table indexed by category id maps each row to its rank."""
+    if isinstance(values.dtype, pl.Enum):
+        ids = values.to_physical().cast(pl.Int64)
+        names = values.dtype.categories
+        distinct_ids = pl.int_range(len(names), eager=True, dtype=pl.Int64)
+    else:
+        categorical = values.cast(pl.String).cast(pl.Categorical)
+        ids = categorical.to_physical().cast(pl.Int64)
+        distinct = categorical.unique().drop_nulls()
+        names = distinct.cast(pl.String)
+        distinct_ids = distinct.to_physical().cast(pl.Int64)
+    bounds = int_bounds(distinct_ids)
+    if bounds is None:
+        return zeros(len(values)), 1
+    low, high = bounds
+    table = zeros(high - low + 1)
+    table.scatter(distinct_ids - low, names.rank("ordinal").cast(pl.Int64) - 1)
+    return table.gather(ids - low).fill_null(len(names)), len(names) + 1
+
+
+def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
+    """One Int64 per row ordering rows as the (code, size) parts do, the first part first:
+    equal keys are equal parts. Codes are in [0, size)."""
+    key = zeros(len(parts[0][0]) if parts else 0)
+    bound = 1
+    for codes, size in parts:
+        if bound * size >= 2**62:  # would overflow: renumber the distinct keys so far
+            key = key.rank("dense").cast(pl.Int64) - 1
+            bound = (int_bounds(key) or (0, 0))[1] + 1
+        key = key * size + codes
+        bound *= size
+    return key
+
+
+def json_flag_of_distinct(values: pl.Series, key: str) -> pl.Series:
+    """`json_flag` of each row, each distinct text parsed once (the texts repeat)."""
+    distinct = values.unique().drop_nulls()
+    flags = distinct.to_frame().select(json_flag(distinct.name, key)).to_series()
+    return values.replace_strict(distinct, flags, default=None, return_dtype=pl.Boolean)
+
+
+def hour_codes(times: pl.Series) -> tuple[pl.Series, int]:
+    """Each timestamp's UTC hour (date_trunc('hour') in UTC) as a code from the first hour."""
+    hour = (times.dt.epoch("s") // 3600).cast(pl.Int64)
+    bounds = int_bounds(hour)
+    if bounds is None:
+        return zeros(len(times)), 1
+    return hour - bounds[0], bounds[1] - bounds[0] + 1
+
+
+def zeros(n: int) -> pl.Series:
+    return pl.Series(values=np.zeros(n, dtype=np.int64))
+
+
+def int_bounds(values: pl.Series) -> tuple[int, int] | None:
+    """(min, max) of an integer Series, None when it holds no value."""
+    low, high = values.min(), values.max()
+    if low is None or high is None:
+        return None
+    return int(cast(int, low)), int(cast(int, high))

@@ -20,6 +20,7 @@ from wedsync_analytics.engines.polars._common import (
     seconds_between,
     utc_midnight,
 )
+from wedsync_analytics.engines.polars._tables import Tables
 
 KEY = ["funnel", "user_id"]
 
@@ -33,20 +34,19 @@ def funnel_steps(funnels: dict[str, tuple[str, ...]]) -> pl.DataFrame:
     )
 
 
-def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
+def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     steps = funnel_steps(v["funnels"])
     window = timedelta(days=v["window_days"])
     step_name = pl.col("funnel_step").cast(pl.String)
     ev = (
-        tables["business_events"]
+        # the scan keeps the few rows with a funnel step (a test of the NULL mask, on which
+        # the Parquet reader prefilters); the other conditions run on those rows only
+        tables.window("business_events", None, v["as_of"])
         .select("user_id", "funnel_step", "event_timestamp")
-        .filter(
-            pl.col("user_id").is_not_null()
-            & (pl.col("event_timestamp") < lit_ts(v["as_of"]))
-            & step_name.is_in(steps["step_name"].unique().implode())
-        )
-        .select("user_id", step_name.alias("step_name"), pl.col("event_timestamp").alias("ts"))
+        .filter(pl.col("funnel_step").is_not_null())
         .collect()
+        .filter(pl.col("user_id").is_not_null())
+        .select("user_id", step_name.alias("step_name"), pl.col("event_timestamp").alias("ts"))
         .join(steps, on="step_name")
     )
     # t1: the user's first step-1 event, if it falls in the cohorts' range

@@ -7,22 +7,34 @@ from typing import Any
 import polars as pl
 
 from wedsync_analytics.engines.polars._common import (
-    between,
     count_distinct,
     days,
     json_flag,
 )
+from wedsync_analytics.engines.polars._tables import Tables
 
 
-def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
+def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     start = v["as_of"] - days(v["days"])
     value = pl.col("conversion_value")
+    rows = (  # the few rows with a funnel step, then the work on those alone
+        tables.window("business_events", start, v["as_of"])
+        .select(
+            "organization_id",
+            "funnel_step",
+            "event_timestamp",
+            "user_id",
+            "conversion_value",
+            "wedding_context",
+        )
+        .filter(pl.col("funnel_step").is_not_null())
+        .collect()
+    )
     return (
-        tables["business_events"]
-        .filter(pl.col("funnel_step").is_not_null() & between("event_timestamp", start, v["as_of"]))
+        rows.lazy()
         .group_by(
-            pl.col("organization_id").cast(pl.String),
-            pl.col("funnel_step").cast(pl.String),
+            "organization_id",
+            "funnel_step",
             pl.col("event_timestamp").dt.date().alias("conversion_date"),
         )
         .agg(

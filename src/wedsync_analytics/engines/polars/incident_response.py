@@ -7,15 +7,15 @@ from typing import Any
 import polars as pl
 
 from wedsync_analytics.engines.polars._common import (
-    between,
     days,
     lit_ts,
     pct,
     seconds_between,
 )
+from wedsync_analytics.engines.polars._tables import Tables
 
 
-def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
+def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     start = v["as_of"] - days(v["days"])
     as_of = lit_ts(v["as_of"])
     tta = pl.when(pl.col("acknowledged_at") < as_of).then(
@@ -23,8 +23,7 @@ def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
     )
     ttr = pl.when(pl.col("resolved_at") < as_of).then(seconds_between("resolved_at", "created_at"))
     return (
-        tables["incidents"]
-        .filter(between("created_at", start, v["as_of"]))
+        tables.window("incidents", start, v["as_of"])
         .select(
             pl.col("severity").cast(pl.String),
             pl.col("wedding_impact").cast(pl.String),

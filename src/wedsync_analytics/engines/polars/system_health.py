@@ -7,15 +7,16 @@ from typing import Any
 
 import polars as pl
 
-from wedsync_analytics.engines.polars._common import between
+from wedsync_analytics.engines.polars._tables import Tables
 
 
-def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
-    status = pl.col("status").cast(pl.String)
+def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
+    status = pl.col("status")  # an Enum: compared by name, no per-row text
     return (
-        tables["system_health_checks"]
-        .filter(between("created_at", v["as_of"] - timedelta(minutes=v["minutes"]), v["as_of"]))
-        .group_by(pl.col("organization_id").cast(pl.String), pl.col("service_name").cast(pl.String))
+        tables.window(
+            "system_health_checks", v["as_of"] - timedelta(minutes=v["minutes"]), v["as_of"]
+        )
+        .group_by("organization_id", "service_name")
         .agg(
             pl.len().alias("total_checks"),
             (status == "healthy").sum().alias("healthy_checks"),

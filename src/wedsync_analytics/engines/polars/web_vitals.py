@@ -6,7 +6,8 @@ from typing import Any
 
 import polars as pl
 
-from wedsync_analytics.engines.polars._common import between, days, pct
+from wedsync_analytics.engines.polars._common import days, pct
+from wedsync_analytics.engines.polars._tables import Tables
 
 # The first path segment of page_url: the path follows "scheme://host" or "//host" (the host
 # ends at "/", "?" or "#"), or a leading "/"; the segment ends at "/", "?" or "#". No match
@@ -35,31 +36,32 @@ def rating(column: str, good: float, poor: float) -> pl.Expr:
     )
 
 
-def build(tables: dict[str, pl.LazyFrame], v: dict[str, Any]) -> pl.LazyFrame:
-    month = pl.col("created_at").dt.month()
-    rows = (
-        tables["core_web_vitals"]
-        .filter(between("created_at", v["as_of"] - days(v["days"]), v["as_of"]))
-        .select(
-            pl.when(month.is_between(5, 10))
-            .then(pl.lit("wedding_season"))
-            .otherwise(pl.lit("off_season"))
-            .alias("season"),
-            pl.col("device_type").cast(pl.String),
-            pl.col("page_group").cast(pl.String),
-            "page_url",
-            *[pl.col(f"{m}_value").cast(pl.Float64) for m in THRESHOLDS],
-        )
+def measures(rows: pl.LazyFrame, page_group: pl.Expr) -> pl.LazyFrame:
+    """The grouped columns and the values, as floats."""
+    month = pl.col("created_at").dt.month()  # UTC
+    return rows.select(
+        pl.when(month.is_between(5, 10))
+        .then(pl.lit("wedding_season"))
+        .otherwise(pl.lit("off_season"))
+        .alias("season"),
+        "device_type",
+        page_group.alias("page_group"),
+        *[pl.col(f"{m}_value").cast(pl.Float64) for m in THRESHOLDS],
     )
-    # the regular expression only on the rows without a page_group (Polars evaluates every
-    # branch of a when/then and every argument of coalesce on all rows)
-    derived = rows.filter(pl.col("page_group").is_null()).with_columns(
-        pl.coalesce(pl.col("page_url").str.extract(PAGE_PATTERN, 1), pl.lit("/")).alias(
-            "page_group"
-        )
-    )
+
+
+def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
+    window = tables.window("core_web_vitals", v["as_of"] - days(v["days"]), v["as_of"])
+    # page_url is read, and the regular expression run, only for rows without a page_group
+    # (two filters of the scan: the second skips row groups whose statistics count no NULL)
+    derived = pl.coalesce(pl.col("page_url").str.extract(PAGE_PATTERN, 1), pl.lit("/"))
     grouped = (
-        pl.concat([rows.filter(pl.col("page_group").is_not_null()), derived])
+        pl.concat(
+            [
+                measures(window.filter(pl.col("page_group").is_not_null()), pl.col("page_group")),
+                measures(window.filter(pl.col("page_group").is_null()), derived),
+            ]
+        )
         .group_by("season", "device_type", "page_group")
         .agg(
             pl.len().alias("samples"),

@@ -1,0 +1,122 @@
+"""The Polars engine's own machinery: lexical group keys, windowed scans that list only the
+files a window needs, and the in-memory option answering exactly as the Parquet scans."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import psycopg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests import synthetic
+from wedsync_analytics.analyses import ANALYSES, Params
+from wedsync_analytics.analyses.runner import run_one
+from wedsync_analytics.engines import engine_class
+from wedsync_analytics.engines.base import Source
+from wedsync_analytics.engines.polars import PolarsEngine
+from wedsync_analytics.engines.polars._common import lexical_codes, sort_key
+from wedsync_analytics.engines.polars._tables import FileSpan
+from wedsync_analytics.errors import UserError
+from wedsync_analytics.export import export_database, open_export
+from wedsync_analytics.validate import compare_frames
+
+AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)
+WORDS = st.lists(st.one_of(st.none(), st.text(alphabet="abAB_-é0", max_size=4)), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=WORDS)
+def test_lexical_codes_group_and_sort_like_the_strings(values: list[str | None]) -> None:
+    codes, size = lexical_codes(pl.Series("v", values, dtype=pl.String))
+    assert codes.dtype == pl.Int64 and len(codes) == len(values)
+    assert all(0 <= c < size for c in codes.to_list())
+    order = pl.DataFrame({"v": values, "c": codes}).sort("v", nulls_last=True, maintain_order=True)
+    assert order["c"].is_sorted()  # same order as `normalise` sorts the strings
+    pairs = set(zip(values, codes.to_list(), strict=True))
+    assert len(pairs) == len({v for v, _ in pairs}) == len({c for _, c in pairs})  # 1:1
+
+
+def test_lexical_codes_of_an_enum_follow_the_names_not_the_declared_order() -> None:
+    kind = pl.Enum(["low", "medium", "high", "critical"])
+    values = pl.Series("v", ["medium", None, "critical", "low", "high", "low"], dtype=kind)
+    codes, size = lexical_codes(values)
+    assert size == 5
+    assert codes.to_list() == [3, 4, 0, 2, 1, 2]  # critical < high < low < medium, NULL last
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(st.tuples(*[st.integers(0, 2) for _ in range(3)]), min_size=1, max_size=30),
+    sizes=st.sampled_from([(3, 3, 3), (2**40, 2**30, 3)]),  # the second renumbers: 2**62
+)
+def test_sort_key_orders_rows_as_their_parts(
+    rows: list[tuple[int, int, int]], sizes: tuple[int, int, int]
+) -> None:
+    parts = [(pl.Series([r[i] for r in rows], dtype=pl.Int64), sizes[i]) for i in range(len(sizes))]
+    key = sort_key(parts).to_list()
+    for a, ka in zip(rows, key, strict=True):
+        for b, kb in zip(rows, key, strict=True):
+            assert (a < b) == (ka < kb) and (a == b) == (ka == kb)
+
+
+def test_file_span_overlap() -> None:
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    span = FileSpan("f", day, day + timedelta(days=30))
+    assert span.overlaps(day + timedelta(days=30), day + timedelta(days=31))  # last is inclusive
+    assert not span.overlaps(day - timedelta(days=2), day)  # the window's end is exclusive
+    assert span.overlaps(None, day + timedelta(seconds=1))
+    assert not span.overlaps(day + timedelta(days=31), day + timedelta(days=40))
+    assert not FileSpan("n", None, None, all_null=True).overlaps(None, day)
+    assert FileSpan("u", None, None).overlaps(day, day + timedelta(days=1))  # unknown: read
+
+
+@pytest.fixture
+def export_dir(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> Path:
+    synthetic.load_dataset(db, synthetic.random_dataset(33, AS_OF, 300))
+    tables = sorted({t for a in ANALYSES.values() for t in a.tables})
+    export_database(db_dsn, tmp_path / "export", tables)
+    return tmp_path / "export"
+
+
+def test_windows_read_only_overlapping_files_and_memory_answers_the_same(
+    export_dir: Path,
+) -> None:
+    reader = open_export(export_dir)
+    tables = sorted({t for a in ANALYSES.values() for t in a.tables})
+    parquet = PolarsEngine(Source(reader=reader), tables)
+    memory = PolarsEngine(Source(reader=reader, options={"polars_tables": "memory"}), tables)
+    assert memory.tables.frames and not parquet.tables.frames
+    spans = parquet.tables.spans["business_events"]
+    assert len(spans) > 1, "the synthetic data spans several months"
+    last = max(s.last for s in spans if s.last is not None)
+    window = parquet.tables.window(
+        "business_events", last - timedelta(hours=1), last + timedelta(hours=1)
+    )
+    scanned = window.explain()
+    assert scanned.count(".parquet") == 1 and "1 other source" not in scanned
+    assert window.collect().height >= 1
+    # every analysis, at as_of values inside and before the data, and a long window
+    checked = 0
+    for as_of in (AS_OF, AS_OF - timedelta(days=40, hours=7), last + timedelta(days=1)):
+        params = Params(
+            as_of, {"percentiles": {"hours": 24 * 60}, "system_health": {"minutes": 10**5}}
+        )
+        for analysis in ANALYSES.values():
+            a, b = run_one(parquet, analysis, params), run_one(memory, analysis, params)
+            assert a.error is None and b.error is None, (analysis.name, a.error, b.error)
+            assert a.frame is not None and b.frame is not None
+            same, _, message, _ = compare_frames(analysis, a.frame, b.frame)
+            assert same and a.frame.equals(b.frame), (analysis.name, as_of, message)
+            checked += a.frame.height
+    assert checked > 0
+
+
+def test_an_unknown_tables_option_is_one_line(export_dir: Path) -> None:
+    source = Source(reader=open_export(export_dir), options={"polars_tables": "disk"})
+    assert "polars_tables='disk'" in (engine_class("polars").missing(source.options) or "")
+    with pytest.raises(UserError, match="not one of parquet, memory"):
+        engine_class("polars")(source, ["incidents"])
