@@ -1,6 +1,7 @@
 -- Core Web Vitals at p75: see postgres.sql beside this file.
 -- page_group: CASE, not coalesce, so the regular expression runs only on the rows that lack
 -- a page_group (DuckDB evaluates every argument of coalesce, a CASE branch only where taken).
+-- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
 WITH v AS (
   SELECT
     CASE WHEN month(created_at) BETWEEN 5 AND 10
@@ -47,4 +48,3 @@ SELECT season, device_type, page_group, samples,
        CASE WHEN lcp_p75 IS NULL OR inp_p75 IS NULL OR cls_p75 IS NULL THEN NULL
             ELSE lcp_p75 <= 2500 AND inp_p75 <= 200 AND cls_p75 <= 0.1 END     AS passes_cwv
 FROM p
-ORDER BY season, device_type, page_group
