@@ -7,10 +7,13 @@
 -- more than the rest of the query.
 -- Grouped by the columns as stored and cast to text after (UUID and ENUM keys with the
 -- engine's `memory` storage). No ORDER BY: the runner sorts every result by its keys.
+-- Calendar fields are taken in UTC from make_timestamp(epoch_us(x)), the instant as a plain
+-- UTC TIMESTAMP: the same values as on the TIMESTAMPTZ in the engine's UTC session, without
+-- the ICU time zone calendar per row (about ten times the cost).
 WITH g AS (
   SELECT
     organization_id,
-    date_trunc('hour', created_at)                                        AS time_bucket,
+    date_trunc('hour', make_timestamp(epoch_us(created_at)))              AS hour_utc,
     error_type,
     severity,
     count(*)                                                              AS error_count,
@@ -27,8 +30,8 @@ WITH g AS (
 )
 SELECT
   CAST(organization_id AS VARCHAR)        AS organization_id,
-  time_bucket,
-  CAST(isodow(time_bucket) AS INTEGER)    AS weekday,
+  make_timestamptz(epoch_us(hour_utc))    AS time_bucket,
+  CAST(isodow(hour_utc) AS INTEGER)       AS weekday,
   CAST(error_type AS VARCHAR)             AS error_type,
   CAST(severity AS VARCHAR)               AS severity,
   error_count, unique_correlations, unique_incidents, avg_occurrence_per_error,

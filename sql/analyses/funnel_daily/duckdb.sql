@@ -2,11 +2,14 @@
 -- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
 -- Grouped by the columns as stored, cast to text after (UUID and ENUM keys with the
 -- engine's `memory` storage).
+-- Calendar fields are taken in UTC from make_timestamp(epoch_us(x)), the instant as a plain
+-- UTC TIMESTAMP: the same values as on the TIMESTAMPTZ in the engine's UTC session, without
+-- the ICU time zone calendar per row (about ten times the cost).
 WITH g AS (
   SELECT
     organization_id,
     funnel_step,
-    CAST(event_timestamp AS DATE)                                           AS conversion_date,
+    CAST(make_timestamp(epoch_us(event_timestamp)) AS DATE)                 AS conversion_date,
     count(*)                                                                AS step_events,
     count(DISTINCT user_id)                                                 AS unique_users,
     CAST(sum(conversion_value) AS DOUBLE)                                   AS total_conversion_value,
