@@ -32,6 +32,7 @@ from wedsync_analytics.analyses import ANALYSES, Params
 from wedsync_analytics.analyses.runner import run_one
 from wedsync_analytics.engines import ENGINES, engine_class
 from wedsync_analytics.engines.base import Engine, Source
+from wedsync_analytics.engines.duckdb import STORAGE_OPTION
 from wedsync_analytics.engines.postgres import analysis_query
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.generate.scenario import Scenario
@@ -186,5 +187,5 @@ def test_engine(source: tuple[Source, Params], engine: str) -> None:
 
 def test_duckdb_memory_storage(source: tuple[Source, Params]) -> None:
     src, params = source
-    memory = Source(src.dsn, src.reader, {**src.options, "duckdb_storage": "memory"})
+    memory = Source(src.dsn, src.reader, {**src.options, STORAGE_OPTION: "memory"})
     _measure(engine_class("duckdb"), memory, params, DUCKDB_MEMORY).close()

@@ -15,13 +15,14 @@ from wedsync_analytics import validate as v
 from wedsync_analytics.analyses import ANALYSES, Params
 from wedsync_analytics.engines import engine_class
 from wedsync_analytics.engines.base import Source
+from wedsync_analytics.engines.duckdb import STORAGE_OPTION
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.export.manifest import Manifest
 from wedsync_analytics.export.reader import ExportReader
 
 AS_OF = datetime(2024, 3, 31, 1, 30, tzinfo=UTC)  # just after the EU DST change
-MEMORY = {"duckdb_storage": "memory"}
+MEMORY = {STORAGE_OPTION: "memory"}
 
 
 def test_memory_storage_agrees_with_postgres_and_keeps_types(
@@ -72,7 +73,7 @@ def test_memory_storage_agrees_with_postgres_and_keeps_types(
 
 def test_unknown_storage_is_one_line(tmp_path: Path) -> None:
     empty = ExportReader(tmp_path, Manifest("", "", {}, {}))
-    source = Source(reader=empty, options={"duckdb_storage": "disk"})
+    source = Source(reader=empty, options={STORAGE_OPTION: "disk"})
     with pytest.raises(UserError) as raised:
         engine_class("duckdb")(source, [])
     assert str(raised.value) == (
