@@ -5,7 +5,7 @@
 -- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
 -- Calendar fields are taken in UTC from make_timestamp(epoch_us(x)), the instant as a plain
 -- UTC TIMESTAMP: the same values as on the TIMESTAMPTZ in the engine's UTC session, without
--- the ICU time zone calendar per row (about ten times the cost).
+-- the ICU time zone calendar per row (five to ten times the cost).
 WITH g AS (
   SELECT
     organization_id, service_name, metric_type, metric_unit,
