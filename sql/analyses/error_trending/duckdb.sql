@@ -5,21 +5,35 @@
 -- list_unique(list(x)) is count(DISTINCT x) (NULLs not counted) in one pass: with about one
 -- row per group, DuckDB's distinct aggregates (a shared scan and a join per distinct) cost
 -- more than the rest of the query.
-SELECT
-  CAST(organization_id AS VARCHAR)                                        AS organization_id,
-  date_trunc('hour', created_at)                                          AS time_bucket,
-  CAST(isodow(created_at) AS INTEGER)                                     AS weekday,
-  CAST(error_type AS VARCHAR)                                             AS error_type,
-  CAST(severity AS VARCHAR)                                               AS severity,
-  count(*)                                                                AS error_count,
-  CAST(list_unique(list(correlation_id)) AS BIGINT)                       AS unique_correlations,
-  CAST(list_unique(list(incident_id)) AS BIGINT)                          AS unique_incidents,
-  avg(CAST(occurrence_count AS DOUBLE))                                   AS avg_occurrence_per_error,
-  count(*) FILTER (WHERE json_extract_string(wedding_context, '$.is_weekend') = 'true')
+-- Grouped by the columns as stored and cast to text after (UUID and ENUM keys with the
+-- engine's `memory` storage). No ORDER BY: the runner sorts every result by its keys.
+-- Calendar fields are taken in UTC from make_timestamp(epoch_us(x)), the instant as a plain
+-- UTC TIMESTAMP: the same values as on the TIMESTAMPTZ in the engine's UTC session, without
+-- the ICU time zone calendar per row (five to ten times the cost).
+WITH g AS (
+  SELECT
+    organization_id,
+    date_trunc('hour', make_timestamp(epoch_us(created_at)))              AS hour_utc,
+    error_type,
+    severity,
+    count(*)                                                              AS error_count,
+    CAST(list_unique(list(correlation_id)) AS BIGINT)                     AS unique_correlations,
+    CAST(list_unique(list(incident_id)) AS BIGINT)                        AS unique_incidents,
+    avg(CAST(occurrence_count AS DOUBLE))                                 AS avg_occurrence_per_error,
+    count(*) FILTER (WHERE json_extract_string(wedding_context, '$.is_weekend') = 'true')
                                                                           AS weekend_errors,
-  CAST(list_unique(list(fingerprint)) AS BIGINT)                          AS unique_fingerprints
-FROM error_reports
-WHERE created_at >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($days AS INTEGER))
-  AND created_at <  CAST($as_of AS TIMESTAMPTZ)
-GROUP BY 1, 2, 3, 4, 5
-ORDER BY time_bucket DESC, error_count DESC, organization_id, error_type, severity
+    CAST(list_unique(list(fingerprint)) AS BIGINT)                        AS unique_fingerprints
+  FROM error_reports
+  WHERE created_at >= CAST($as_of AS TIMESTAMPTZ) - to_days(CAST($days AS INTEGER))
+    AND created_at <  CAST($as_of AS TIMESTAMPTZ)
+  GROUP BY 1, 2, 3, 4
+)
+SELECT
+  CAST(organization_id AS VARCHAR)        AS organization_id,
+  make_timestamptz(epoch_us(hour_utc))    AS time_bucket,
+  CAST(isodow(hour_utc) AS INTEGER)       AS weekday,
+  CAST(error_type AS VARCHAR)             AS error_type,
+  CAST(severity AS VARCHAR)               AS severity,
+  error_count, unique_correlations, unique_incidents, avg_occurrence_per_error,
+  weekend_errors, unique_fingerprints
+FROM g

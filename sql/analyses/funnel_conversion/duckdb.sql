@@ -1,6 +1,7 @@
 -- Ordered funnels with a conversion window: see postgres.sql beside this file for the rules.
 -- DuckDB finds t(k) step by step (a recursive CTE with one iteration per funnel step) over
 -- the funnels' events, read once (`ev`, materialised).
+-- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
 WITH RECURSIVE
 steps AS (
   SELECT unnest(CAST($funnel_of_step AS VARCHAR[])) AS funnel,
@@ -66,4 +67,3 @@ SELECT
     + to_days(CAST($window_days AS INTEGER)) <= CAST($as_of AS TIMESTAMPTZ) AS cohort_complete
 FROM joined
 WINDOW w AS (PARTITION BY funnel, cohort_date ORDER BY step)
-ORDER BY funnel, cohort_date, step

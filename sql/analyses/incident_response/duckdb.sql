@@ -1,4 +1,5 @@
 -- Incident response: see postgres.sql beside this file.
+-- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
 WITH i AS (
   SELECT CAST(severity AS VARCHAR) AS severity, CAST(wedding_impact AS VARCHAR) AS wedding_impact,
          auto_created, escalation_level,
@@ -28,4 +29,3 @@ SELECT
   count(*) FILTER (WHERE escalation_level > 0) AS escalated_incidents
 FROM i
 GROUP BY 1, 2
-ORDER BY severity, wedding_impact

@@ -1,12 +1,15 @@
 -- Performance percentiles: see postgres.sql beside this file.
 -- DECIMAL is cast to DOUBLE first (quantile_cont on DECIMAL returns a rounded DECIMAL).
+-- Grouped by the columns as stored and cast to text after: with the engine's `memory`
+-- storage the keys are UUID and ENUM values, cheaper to hash and compare than their text.
+-- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
+-- Calendar fields are taken in UTC from make_timestamp(epoch_us(x)), the instant as a plain
+-- UTC TIMESTAMP: the same values as on the TIMESTAMPTZ in the engine's UTC session, without
+-- the ICU time zone calendar per row (five to ten times the cost).
 WITH g AS (
   SELECT
-    CAST(organization_id AS VARCHAR)                             AS organization_id,
-    CAST(service_name AS VARCHAR)                                AS service_name,
-    CAST(metric_type AS VARCHAR)                                 AS metric_type,
-    CAST(metric_unit AS VARCHAR)                                 AS metric_unit,
-    date_trunc('hour', "timestamp")                              AS time_bucket,
+    organization_id, service_name, metric_type, metric_unit,
+    date_trunc('hour', make_timestamp(epoch_us("timestamp")))    AS hour_utc,
     count(*)                                                     AS sample_count,
     quantile_cont(CAST(metric_value AS DOUBLE), [0.50, 0.90, 0.95, 0.99]) AS q,
     avg(CAST(metric_value AS DOUBLE))                            AS avg_value,
@@ -16,7 +19,10 @@ WITH g AS (
     AND "timestamp" <  CAST($as_of AS TIMESTAMPTZ)
   GROUP BY 1, 2, 3, 4, 5
 )
-SELECT organization_id, service_name, metric_type, metric_unit, time_bucket, sample_count,
+SELECT CAST(organization_id AS VARCHAR) AS organization_id,
+       CAST(service_name AS VARCHAR)    AS service_name,
+       CAST(metric_type AS VARCHAR)     AS metric_type,
+       CAST(metric_unit AS VARCHAR)     AS metric_unit,
+       make_timestamptz(epoch_us(hour_utc)) AS time_bucket, sample_count,
        q[1] AS p50, q[2] AS p90, q[3] AS p95, q[4] AS p99, avg_value, max_value
 FROM g
-ORDER BY time_bucket DESC, organization_id, service_name, metric_type, metric_unit

@@ -1,4 +1,5 @@
 -- System health overview: see postgres.sql beside this file.
+-- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
 SELECT
   CAST(organization_id AS VARCHAR)                      AS organization_id,
   CAST(service_name AS VARCHAR)                         AS service_name,
@@ -13,4 +14,3 @@ FROM system_health_checks
 WHERE created_at >= CAST($as_of AS TIMESTAMPTZ) - to_minutes(CAST($minutes AS INTEGER))
   AND created_at <  CAST($as_of AS TIMESTAMPTZ)
 GROUP BY 1, 2
-ORDER BY organization_id, service_name
