@@ -94,8 +94,9 @@ class TableFiles:
 
     def _write(self, frame: pl.DataFrame, relative: str) -> FileEntry:
         """Sort, serialise, hash and write one file (on the writer thread)."""
-        if self.layout.sort_by is not None:
-            frame = frame.sort(self.layout.sort_by, nulls_last=True, maintain_order=True)
+        key = self.layout.sort_by
+        if key is not None and not frame[key].is_sorted(nulls_last=True):  # rows loaded in
+            frame = frame.sort(key, nulls_last=True, maintain_order=True)  # order: often sorted
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
