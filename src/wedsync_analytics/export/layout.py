@@ -23,7 +23,8 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 TARGET_FILE_ROWS = 1_000_000
 # 32,768 rows: about a day of a season month of performance_metrics, so an hour or a day
 # decodes one or two row groups (131,072 made narrow windows decode four times the rows:
-# Polars 25-35 % faster on percentiles and web_vitals at the season scale, DuckDB unchanged)
+# Polars 9-37 % faster on percentiles and web_vitals in two runs at the season scale, DuckDB
+# unchanged)
 ROW_GROUP_ROWS = 32_768
 MONTH = "month"
 
