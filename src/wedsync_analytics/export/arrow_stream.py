@@ -4,8 +4,8 @@ ADBC's PostgreSQL driver runs the query as a binary `COPY ... TO STDOUT` and dec
 into record batches of about `batch_bytes` (its size hint). A thread reads the batches and
 applies `convert` to each (pyarrow, numpy and Polars release the GIL while they wait, decode
 and convert) so the server keeps sending while the consumer writes; at most `READ_AHEAD`
-converted batches wait. When the consumer
-stops early (an error, Ctrl-C) the statement is cancelled, so no COPY is left running.
+converted batches wait. When the consumer stops early (an error, Ctrl-C) the statement is
+cancelled, so no COPY is left running.
 """
 
 from __future__ import annotations

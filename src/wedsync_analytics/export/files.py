@@ -4,8 +4,9 @@ Rows are buffered per hive partition (month). A partition is written as one file
 reaches the layout's `target_file_rows`, and when all buffers together exceed `max_pending`
 rows the largest is written, so memory stays bounded whatever the table's size (rows that
 arrive in time order, as a time series is loaded, give one file per month at the season
-scale). Each file is sorted by the layout's time column, serialised in memory, hashed
-(SHA-256) and written with plain file I/O, so a full disk is an OSError naming the file.
+scale). Each file is sorted by the layout's time column (unless its rows arrived sorted),
+serialised in memory, hashed (SHA-256) and written with plain file I/O, so a full disk is an
+OSError naming the file.
 That work runs on one writer thread (Polars and hashlib release the GIL) while the caller
 goes on reading; at most one file is in flight, so memory stays bounded.
 """
