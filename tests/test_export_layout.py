@@ -89,3 +89,36 @@ def test_rows_in_time_order_make_one_file_per_month(tmp_path: Path) -> None:
     assert [e.path for e in written] == [
         f"t/month=2024-{m:02d}/part-00000.parquet" for m in (1, 2, 3, 4)
     ]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 70 * 24 * 60), st.booleans()), max_size=60),
+    target=st.integers(1, 40),
+)
+def test_split_rows_get_files_of_their_own(rows: list[tuple[int, bool]], target: int) -> None:
+    layout = Layout(partition_column="at", sort_by="at", split_by="step", target_file_rows=target)
+    frame = _frame([m for m, _ in rows], 0).with_columns(
+        step=pl.Series([f"s{i}" if set_ else None for i, (_, set_) in enumerate(rows)])
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        with TableFiles(root, "t", layout, target) as files:
+            files.add(frame)
+            written = files.finish(frame.clear())
+        seen = []
+        for entry in written:
+            part = pl.read_parquet(root / entry.path)
+            split_file = entry.path.endswith("-step.parquet")
+            assert part.height == entry.rows > 0 or not rows
+            assert part["step"].null_count() == (0 if split_file else part.height)
+            assert part["at"].is_sorted(nulls_last=True)
+            seen += part["id"].to_list()
+        assert sorted(seen) == list(range(len(rows)))  # every row once, split or not
+
+
+def test_business_events_split_by_funnel_step() -> None:
+    layout = layout_for("business_events", "event_timestamp", 1000)
+    assert layout.split_by == "funnel_step" and Layout.from_json(layout.to_json()) == layout
+    assert layout.file_names(3) == ("part-00003.parquet", "part-00003-funnel_step.parquet")
+    assert layout_for("error_reports", "created_at", 1000).file_names(0)[1] is None

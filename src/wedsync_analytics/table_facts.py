@@ -1,7 +1,7 @@
 """Facts about the schema's tables, stated once: event-time column, tenant column, size class.
 
-Export (day partitions), validate (default `as_of`), the generator and the strategies
-read these; nothing else names a table's time column.
+Export (month partitions, sparse-column files), validate (default `as_of`), the generator
+and the strategies read these; nothing else names a table's time column.
 """
 
 from __future__ import annotations
@@ -15,13 +15,16 @@ class TableFacts:
 
     `event_time` places a row in time (UTC); `tenant` is the column row-level security
     and the tenant-composite keys use; `big` marks the high-volume time series that the
-    partitioned layout and the retention strategies act on.
+    partitioned layout and the retention strategies act on; `sparse` names a column set on
+    few rows that analyses select with `IS NOT NULL` (a partial index in the schema): the
+    export writes those rows to files of their own, so readers skip the rest by statistics.
     """
 
     name: str
     event_time: str
     tenant: str = "organization_id"
     big: bool = False
+    sparse: str | None = None
 
 
 TABLE_FACTS: dict[str, TableFacts] = {
@@ -31,7 +34,7 @@ TABLE_FACTS: dict[str, TableFacts] = {
         TableFacts("api_performance", "recorded_at", big=True),
         TableFacts("core_web_vitals", "created_at", big=True),
         TableFacts("error_reports", "created_at", big=True),
-        TableFacts("business_events", "event_timestamp", big=True),
+        TableFacts("business_events", "event_timestamp", big=True, sparse="funnel_step"),
         TableFacts("database_performance", "recorded_at"),
         TableFacts("user_journey_performance", "started_at"),
         TableFacts("system_health_checks", "created_at"),

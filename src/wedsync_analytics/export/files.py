@@ -4,9 +4,10 @@ Rows are buffered per hive partition (month). A partition is written as one file
 reaches the layout's `target_file_rows`, and when all buffers together exceed `max_pending`
 rows the largest is written, so memory stays bounded whatever the table's size (rows that
 arrive in time order, as a time series is loaded, give one file per month at the season
-scale). Each file is sorted by the layout's time column (unless its rows arrived sorted),
-serialised in memory, hashed (SHA-256) and written with plain file I/O, so a full disk is an
-OSError naming the file.
+scale). With a split column (`Layout.split_by`) the rows where it is set go to a file of
+their own beside it. Each file is sorted by the layout's time column (unless its rows arrived
+sorted), serialised in memory, hashed (SHA-256) and written with plain file I/O, so a full
+disk is an OSError naming the file.
 That work runs on one writer thread (Polars and hashlib release the GIL) while the caller
 goes on reading; at most one file is in flight, so memory stays bounded.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +28,7 @@ from wedsync_analytics.export.manifest import FileEntry
 
 ZSTD_LEVEL = 1  # files as small as with the default level 3 here, written in 60% of the time
 _MONTH = "__wsa_month"
+IN_FLIGHT = 1  # files handed to the writer thread and not yet written
 
 
 class TableFiles:
@@ -39,7 +42,7 @@ class TableFiles:
         self.written: dict[int | None, int] = {}  # files written per partition
         self.files: list[FileEntry] = []
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsa-parquet")
-        self._in_flight: Future[FileEntry] | None = None
+        self._in_flight: deque[Future[list[FileEntry]]] = deque()
         (root / table).mkdir(parents=True)
 
     def __enter__(self) -> TableFiles:
@@ -83,18 +86,27 @@ class TableFiles:
         del self.counts[key]
         number = self.written.get(key, 0)
         self.written[key] = number + 1
-        relative = f"{self.layout.directory(self.table, key)}/part-{number:05d}.parquet"
-        self._collect()
-        self._in_flight = self._writer.submit(self._write, frame, relative)
+        folder = self.layout.directory(self.table, key)
+        self._collect(IN_FLIGHT - 1)
+        self._in_flight.append(self._writer.submit(self._write_split, frame, folder, number))
 
-    def _collect(self) -> None:
-        """Wait for the file in flight, if any (re-raising its error)."""
-        if self._in_flight is not None:
-            in_flight, self._in_flight = self._in_flight, None
-            self.files.append(in_flight.result())
+    def _collect(self, keep: int = 0) -> None:
+        """Wait until at most `keep` files are in flight (re-raising their errors)."""
+        while len(self._in_flight) > keep:
+            self.files.extend(self._in_flight.popleft().result())
+
+    def _write_split(self, frame: pl.DataFrame, folder: str, number: int) -> list[FileEntry]:
+        """File `number` of `folder`, and beside it the split rows' file (on the writer thread)."""
+        name, split_name = self.layout.file_names(number)
+        split = self.layout.split_by
+        if split is None or split_name is None:
+            return [self._write(frame, f"{folder}/{name}")]
+        is_set = frame[split].is_not_null()
+        parts = ((frame.filter(~is_set), name), (frame.filter(is_set), split_name))
+        return [self._write(part, f"{folder}/{n}") for part, n in parts if part.height]
 
     def _write(self, frame: pl.DataFrame, relative: str) -> FileEntry:
-        """Sort, serialise, hash and write one file (on the writer thread)."""
+        """Sort, serialise, hash and write one file."""
         key = self.layout.sort_by
         if key is not None and not frame[key].is_sorted(nulls_last=True):  # rows loaded in
             frame = frame.sort(key, nulls_last=True, maintain_order=True)  # order: often sorted

@@ -8,6 +8,12 @@ sorted by the event time (when the table has one), so the row groups' min/max st
 prune a time filter inside a file as the directories prune whole months. A file holds up to
 `target_file_rows` rows (1 M rows: tens of MB of zstd Parquet for the big tables), in row
 groups of `row_group_rows`; opening a file then costs little next to reading it.
+
+A table with a sparse column (`TableFacts.sparse`: business_events.funnel_step, set on about
+1 % of rows) writes the rows where it is set to files of their own, `part-NNNNN-<column>.parquet`
+beside `part-NNNNN.parquet` (the other rows), so a reader selecting `<column> IS NOT NULL`
+skips the big files by their row groups' null counts: the Parquet counterpart of the
+schema's partial index.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ class Layout:
 
     partition_column: str | None = None  # the hive key derives from it (UTC month)
     sort_by: str | None = None  # rows sorted ascending by it within each file (NULLs last)
+    split_by: str | None = None  # rows where it is not NULL go to files of their own
     target_file_rows: int = TARGET_FILE_ROWS
     row_group_rows: int = ROW_GROUP_ROWS
 
@@ -48,6 +55,11 @@ class Layout:
         assert self.partition_column is not None
         when = pl.col(self.partition_column).dt.convert_time_zone("UTC")
         return (when.dt.year() * 100 + when.dt.month()).cast(pl.Int32)
+
+    def file_names(self, number: int) -> tuple[str, str | None]:
+        """File `number`'s name, and the name of its split rows' file (None: no split)."""
+        base = f"part-{number:05d}"
+        return f"{base}.parquet", f"{base}-{self.split_by}.parquet" if self.split_by else None
 
     def directory(self, table: str, month: int | None) -> str:
         """The folder (relative to the export) of a file of partition `month` (YYYYMM)."""
@@ -68,6 +80,11 @@ class Layout:
             "timezone": "UTC",
             "sort_by": [self.sort_by] if self.sort_by else [],
             "sort_order": "ascending, NULLs last, within each file" if self.sort_by else None,
+            "split_by": self.split_by,
+            "split_files": f"part-NNNNN-{self.split_by}.parquet: the rows where {self.split_by} "
+            "is not NULL; part-NNNNN.parquet: the others"
+            if self.split_by
+            else None,
             "target_file_rows": self.target_file_rows,
             "row_group_rows": self.row_group_rows,
         }
@@ -78,6 +95,7 @@ class Layout:
         return cls(
             partition_column=data.get("partition_column"),
             sort_by=str(sort_by[0]) if sort_by else None,
+            split_by=data.get("split_by"),
             target_file_rows=int(data["target_file_rows"]),
             row_group_rows=int(data["row_group_rows"]),
         )
@@ -85,6 +103,7 @@ class Layout:
 
 def layout_for(table: str, time_column: str | None, target_file_rows: int) -> Layout:
     """Big time series: by month, sorted by time; other time series: sorted; else as read.
+    A table's sparse column (`TableFacts.sparse`), when it has one, splits its files.
 
     `time_column` is the table's event-time column when it is a timestamptz, else None.
     """
@@ -93,6 +112,7 @@ def layout_for(table: str, time_column: str | None, target_file_rows: int) -> La
     return Layout(
         partition_column=time_column if big else None,
         sort_by=time_column,
+        split_by=facts.sparse if facts else None,
         target_file_rows=target_file_rows,
         row_group_rows=min(ROW_GROUP_ROWS, max(1, target_file_rows)),
     )
