@@ -102,6 +102,41 @@ def hour_codes(times: pl.Series) -> tuple[pl.Series, int]:
     return hour - bounds[0], bounds[1] - bounds[0] + 1
 
 
+def order_codes(values: pl.Series) -> tuple[pl.Series, int]:
+    """Integer codes that order like the (non-NULL) values: a decimal's unscaled integer
+    from the smallest, else the dense rank; for `sort_key`."""
+    if isinstance(values.dtype, pl.Decimal) and (values.dtype.precision or 39) <= 18:
+        physical = values.to_physical().cast(pl.Int64)
+    else:
+        physical = values.rank("dense").cast(pl.Int64)
+    bounds = int_bounds(physical)
+    if bounds is None:
+        return zeros(len(values)), 1
+    return physical - bounds[0], bounds[1] - bounds[0] + 1
+
+
+def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values of sorted `keys` starts, and its length."""
+    n = len(keys)
+    change = np.empty(n, dtype=bool)
+    change[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    return starts, np.diff(starts, append=n)
+
+
+def run_quantile(
+    values: np.ndarray, starts: np.ndarray, counts: np.ndarray, q: float
+) -> np.ndarray:
+    """percentile_cont(q) of each run of `values`, each run sorted ascending (linear
+    interpolation between the values at the floor and ceiling of q * (n - 1))."""
+    position = q * (counts - 1)
+    low = np.floor(position).astype(np.int64)
+    below = values[starts + low]
+    above = values[starts + np.ceil(position).astype(np.int64)]
+    return below + (above - below) * (position - low)
+
+
 def zeros(n: int) -> pl.Series:
     return pl.Series(values=np.zeros(n, dtype=np.int64))
 
