@@ -51,25 +51,21 @@ def days(n: int) -> timedelta:
 def lexical_codes(values: pl.Series) -> tuple[pl.Series, int]:
     """Each value's rank among the distinct values in the order `normalise` sorts them
     (as strings, NULL last), and how many ranks there are: integer codes that group and sort
-    like the values. Strings are hashed once (as Categorical); only the distinct values are
-    sorted, and a lookup table indexed by category id maps each row to its rank."""
+    like the values. Strings are hashed once into a Categorical of their own (its ids are
+    0..k-1 for the k distinct values); only those k values are sorted, and a lookup of each
+    row's id gives its rank."""
     if isinstance(values.dtype, pl.Enum):
-        ids = values.to_physical().cast(pl.Int64)
+        ids = values.to_physical()
         names = values.dtype.categories
-        distinct_ids = pl.int_range(len(names), eager=True, dtype=pl.Int64)
     else:
-        categorical = values.cast(pl.String).cast(pl.Categorical)
-        ids = categorical.to_physical().cast(pl.Int64)
-        distinct = categorical.unique().drop_nulls()
-        names = distinct.cast(pl.String)
-        distinct_ids = distinct.to_physical().cast(pl.Int64)
-    bounds = int_bounds(distinct_ids)
-    if bounds is None:
+        categories = pl.Categories.random()  # private: only this column's values
+        categorical = values.cast(pl.String).cast(pl.Categorical(categories))
+        names = categories.to_series()  # while `categorical` holds the mapping alive
+        ids = categorical.to_physical()
+    if not len(names):
         return zeros(len(values)), 1
-    low, high = bounds
-    table = zeros(high - low + 1)
-    table.scatter(distinct_ids - low, names.rank("ordinal").cast(pl.Int64) - 1)
-    return table.gather(ids - low).fill_null(len(names)), len(names) + 1
+    ranks = names.rank("ordinal").cast(pl.Int64) - 1  # the names are distinct
+    return ranks.gather(ids).fill_null(len(names)), len(names) + 1
 
 
 def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
@@ -88,9 +84,11 @@ def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
 
 def json_flag_of_distinct(values: pl.Series, key: str) -> pl.Series:
     """`json_flag` of each row, each distinct text parsed once (the texts repeat)."""
-    distinct = values.unique().drop_nulls()
-    flags = distinct.to_frame().select(json_flag(distinct.name, key)).to_series()
-    return values.replace_strict(distinct, flags, default=None, return_dtype=pl.Boolean)
+    categories = pl.Categories.random()  # private: only this column's texts
+    categorical = values.cast(pl.Categorical(categories))
+    texts = categories.to_series()  # while `categorical` holds the mapping alive
+    flags = texts.to_frame("text").select(json_flag("text", key)).to_series()
+    return flags.gather(categorical.to_physical())
 
 
 def hour_codes(times: pl.Series) -> tuple[pl.Series, int]:
@@ -135,6 +133,15 @@ def run_quantile(
     below = values[starts + low]
     above = values[starts + np.ceil(position).astype(np.int64)]
     return below + (above - below) * (position - low)
+
+
+def run_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The sum of each run of `values` (booleans counted as 0/1)."""
+    if values.dtype == np.bool_:
+        values = values.astype(np.int64)
+    if not len(starts):
+        return np.zeros(0, dtype=values.dtype)
+    return np.add.reduceat(values, starts)
 
 
 def zeros(n: int) -> pl.Series:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from wedsync_analytics.engines.polars._common import (
@@ -23,6 +22,7 @@ from wedsync_analytics.engines.polars._common import (
     lexical_codes,
     order_codes,
     run_quantile,
+    run_sums,
     runs,
     sort_key,
 )
@@ -51,7 +51,7 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
             pl.col("timestamp").dt.truncate("1h").alias("time_bucket"),
             pl.Series("sample_count", counts, dtype=pl.Int64),
             *[pl.Series(n, run_quantile(values, starts, counts, q)) for n, q in QUANTILES.items()],
-            pl.Series("avg_value", np.add.reduceat(values, starts) / counts if len(values) else []),
+            pl.Series("avg_value", run_sums(values, starts) / counts),
             pl.Series("max_value", values[starts + counts - 1]),
         )
         .drop("timestamp")
