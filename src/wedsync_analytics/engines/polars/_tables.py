@@ -1,9 +1,12 @@
 """The export's tables for the Polars analyses, narrowed to a time window.
 
 Parquet (the default): at open (untimed) each file's event-time span is read once from its
-footer (the min/max statistics of the table's event-time column, `table_facts`). A windowed
-scan then lists only the files whose span overlaps the window, and filters the raw column
-with UTC literals, so Polars prunes the remaining row groups by the same statistics.
+footer (the min/max statistics of the table's event-time column, `table_facts`), and which
+columns hold only NULLs (the null counts). A windowed scan then lists only the files whose
+span overlaps the window (and, asked for rows where a column is not NULL, that hold such a
+value: the funnels' few rows with a funnel_step), and filters the raw column with UTC
+literals unless every listed file lies inside the window; Polars prunes the remaining row
+groups by the same statistics.
 
 Memory (`polars_tables=memory`): at open every table is read into one DataFrame ordered by
 its event time (the files already are; NULL times last), and a window is the slice between
@@ -32,6 +35,8 @@ class FileSpan:
     first: datetime | None
     last: datetime | None
     all_null: bool = False  # every row's event time is NULL: no window holds a row of it
+    null_columns: frozenset[str] = frozenset()  # the columns whose every value is NULL
+    null_times: bool = False  # some row's event time is NULL
 
     def overlaps(self, start: datetime | None, end: datetime) -> bool:
         """Whether a row of this file may fall in [start, end)."""
@@ -41,31 +46,53 @@ class FileSpan:
             return True
         return self.first < end and (start is None or self.last >= start)
 
+    def inside(self, start: datetime | None, end: datetime) -> bool:
+        """Whether every row of this file falls in [start, end)."""
+        if self.first is None or self.last is None or self.null_times:
+            return False
+        return self.last < end and (start is None or self.first >= start)
+
+
+def null_columns(meta: pq.FileMetaData) -> frozenset[str]:
+    """The columns whose null count equals the row count in every row group."""
+    groups = [meta.row_group(g) for g in range(meta.num_row_groups)]
+    empty = set()
+    for index, name in enumerate(meta.schema.names):
+        stats = [g.column(index).statistics for g in groups]
+        if all(
+            st is not None and st.has_null_count and st.null_count == g.num_rows
+            for st, g in zip(stats, groups, strict=True)
+        ):
+            empty.add(name)
+    return frozenset(empty)
+
 
 def file_span(path: Path, column: str | None) -> FileSpan:
-    """The span of `column` in the file from its row groups' statistics."""
-    if column is None:
-        return FileSpan(str(path), None, None)
+    """The span of `column` in the file from its row groups' statistics, and its all-NULL
+    columns."""
     meta = pq.read_metadata(path)
+    empty = null_columns(meta)
+    if column is None:
+        return FileSpan(str(path), None, None, null_columns=empty)
     index = meta.schema.names.index(column)
     lows, highs, nulls = [], [], 0
     for g in range(meta.num_row_groups):
         stats = meta.row_group(g).column(index).statistics
         if stats is None:
-            return FileSpan(str(path), None, None)
+            return FileSpan(str(path), None, None, null_columns=empty)
         nulls += stats.null_count if stats.has_null_count else 0
         if stats.has_min_max:
             low, high = stats.min, stats.max
             if not (isinstance(low, datetime) and isinstance(high, datetime)):
-                return FileSpan(str(path), None, None)  # not a timestamp: no pruning
+                return FileSpan(str(path), None, None, null_columns=empty)  # not a timestamp
             lows.append(low if low.tzinfo else low.replace(tzinfo=UTC))  # the export's UTC
             highs.append(high if high.tzinfo else high.replace(tzinfo=UTC))
         elif not (stats.has_null_count and stats.null_count == meta.row_group(g).num_rows):
-            return FileSpan(str(path), None, None)
+            return FileSpan(str(path), None, None, null_columns=empty)
     if not lows:
         all_null = meta.num_rows > 0 and nulls == meta.num_rows
-        return FileSpan(str(path), None, None, all_null=all_null)
-    return FileSpan(str(path), min(lows), max(highs))
+        return FileSpan(str(path), None, None, all_null=all_null, null_columns=empty)
+    return FileSpan(str(path), min(lows), max(highs), null_columns=empty, null_times=nulls > 0)
 
 
 def ordered(frame: pl.DataFrame, column: str | None) -> pl.DataFrame:
@@ -94,19 +121,32 @@ class Tables:
             return self.frames[table].lazy()
         return self._scan(table, [s.path for s in self.spans[table]])
 
-    def window(self, table: str, start: datetime | None, end: datetime) -> pl.LazyFrame:
-        """Rows with start <= event time < end (no lower bound when `start` is None)."""
+    def window(
+        self, table: str, start: datetime | None, end: datetime, *, present: str | None = None
+    ) -> pl.LazyFrame:
+        """Rows with start <= event time < end (no lower bound when `start` is None) and,
+        when `present` names a column, a value in it (not NULL)."""
         column = event_time(table)
         assert column is not None, f"{table} has no event-time column"
         if table in self.frames:
-            return self._slice(self.frames[table], column, start, end)
-        paths = [s.path for s in self.spans[table] if s.overlaps(start, end)]
-        # no file overlaps: scan one anyway, the filter leaves its schema and no rows
-        frame = self._scan(table, paths or [s.path for s in self.spans[table][:1]])
+            frame = self._slice(self.frames[table], column, start, end)
+            return frame if present is None else frame.filter(pl.col(present).is_not_null())
+        spans = [
+            s
+            for s in self.spans[table]
+            if s.overlaps(start, end) and (present is None or present not in s.null_columns)
+        ]
         keep = pl.col(column) < lit_ts(end)
         if start is not None:
             keep = (pl.col(column) >= lit_ts(start)) & keep
-        return frame.filter(keep)
+        if spans and all(s.inside(start, end) for s in spans):
+            keep = pl.lit(True)  # every listed file lies inside the window
+        if present is not None:
+            keep = keep & pl.col(present).is_not_null()
+        # no file holds such rows: scan one anyway, the filter leaves its schema and no rows
+        if not spans:
+            spans, keep = self.spans[table][:1], pl.lit(False)
+        return self._scan(table, [s.path for s in spans]).filter(keep)
 
     def _scan(self, table: str, paths: list[str]) -> pl.LazyFrame:
         if not paths:  # an export without files for this table
