@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import psycopg
 import pytest
@@ -18,8 +19,14 @@ from wedsync_analytics.analyses.runner import run_one
 from wedsync_analytics.engines import engine_class
 from wedsync_analytics.engines.base import Source
 from wedsync_analytics.engines.polars import PolarsEngine
-from wedsync_analytics.engines.polars._common import lexical_codes, sort_key
-from wedsync_analytics.engines.polars._tables import FileSpan
+from wedsync_analytics.engines.polars._common import (
+    lexical_codes,
+    run_quantile,
+    run_sums,
+    runs,
+    sort_key,
+)
+from wedsync_analytics.engines.polars._tables import FileSpan, file_span
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.validate import compare_frames
@@ -72,6 +79,54 @@ def test_file_span_overlap() -> None:
     assert not span.overlaps(day + timedelta(days=31), day + timedelta(days=40))
     assert not FileSpan("n", None, None, all_null=True).overlaps(None, day)
     assert FileSpan("u", None, None).overlaps(day, day + timedelta(days=1))  # unknown: read
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(-50, 50).map(lambda v: v / 8)), min_size=1
+    ),
+    q=st.sampled_from([0.0, 0.5, 0.9, 0.95, 0.99, 1.0]),
+)
+def test_run_quantiles_and_sums_match_polars_per_group(
+    rows: list[tuple[int, float]], q: float
+) -> None:
+    frame = pl.DataFrame(rows, schema={"g": pl.Int64, "v": pl.Float64}, orient="row")
+    ordered = frame.sort("g", "v")
+    starts, counts = runs(ordered["g"].to_numpy())
+    values = ordered["v"].to_numpy()
+    expected = frame.group_by("g").agg(
+        pl.col("v").quantile(q, interpolation="linear").alias("q"), pl.col("v").sum().alias("s")
+    )
+    got = pl.DataFrame(
+        {
+            "g": ordered["g"].gather(starts),
+            "q": run_quantile(values, starts, counts, q),
+            "s": run_sums(values, starts),
+        }
+    )
+    assert counts.sum() == len(rows) and got["g"].n_unique() == len(got)
+    joined = expected.join(got, on="g", suffix="_runs")
+    assert len(joined) == len(expected) == len(got)
+    assert np.allclose(joined["q"], joined["q_runs"], rtol=1e-12, atol=1e-12)
+    assert np.allclose(joined["s"], joined["s_runs"], rtol=1e-12, atol=1e-12)
+
+
+def test_file_span_knows_its_all_null_columns_and_when_it_lies_inside_a_window(
+    tmp_path: Path,
+) -> None:
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    times = [day + timedelta(hours=h) for h in range(10)]
+    path = tmp_path / "part.parquet"
+    pl.DataFrame(
+        {"t": times, "step": [None] * 10, "v": [None, *range(9)]},
+        schema={"t": pl.Datetime("us", "UTC"), "step": pl.String, "v": pl.Int64},
+    ).write_parquet(path, row_group_size=4, statistics=True)
+    span = file_span(path, "t")
+    assert span.null_columns == {"step"} and (span.first, span.last) == (times[0], times[-1])
+    assert span.inside(day, day + timedelta(hours=10))  # the end is exclusive: 09:00 is in
+    assert not span.inside(day, times[-1]) and not span.inside(times[1], day + timedelta(days=1))
+    assert span.inside(None, day + timedelta(days=1))
 
 
 @pytest.fixture
