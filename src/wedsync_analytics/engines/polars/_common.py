@@ -51,21 +51,24 @@ def days(n: int) -> timedelta:
 def lexical_codes(values: pl.Series) -> tuple[pl.Series, int]:
     """Each value's rank among the distinct values in the order `normalise` sorts them
     (as strings, NULL last), and how many ranks there are: integer codes that group and sort
-    like the values. Strings are hashed once into a Categorical of their own (its ids are
-    0..k-1 for the k distinct values); only those k values are sorted, and a lookup of each
-    row's id gives its rank."""
+    like the values. Strings are hashed once into a Categorical of their own (ids 0..k-1 for
+    its k distinct values); only those k values are sorted, and a lookup table indexed by id
+    maps each row to its rank."""
     if isinstance(values.dtype, pl.Enum):
-        ids = values.to_physical()
+        ids = values.to_physical().cast(pl.Int64)
         names = values.dtype.categories
+        distinct_ids = pl.int_range(len(names), eager=True, dtype=pl.Int64)
     else:
-        categories = pl.Categories.random()  # private: only this column's values
-        categorical = values.cast(pl.String).cast(pl.Categorical(categories))
-        names = categories.to_series()  # while `categorical` holds the mapping alive
-        ids = categorical.to_physical()
+        categorical = values.cast(pl.String).cast(pl.Categorical(pl.Categories.random()))
+        ids = categorical.to_physical().cast(pl.Int64)
+        distinct = categorical.unique().drop_nulls()
+        names = distinct.cast(pl.String)
+        distinct_ids = distinct.to_physical().cast(pl.Int64)
     if not len(names):
         return zeros(len(values)), 1
-    ranks = names.rank("ordinal").cast(pl.Int64) - 1  # the names are distinct
-    return ranks.gather(ids).fill_null(len(names)), len(names) + 1
+    table = zeros(int(cast(int, distinct_ids.max())) + 1)
+    table.scatter(distinct_ids, names.rank("ordinal").cast(pl.Int64) - 1)
+    return table.gather(ids).fill_null(len(names)), len(names) + 1
 
 
 def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
@@ -84,11 +87,11 @@ def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
 
 def json_flag_of_distinct(values: pl.Series, key: str) -> pl.Series:
     """`json_flag` of each row, each distinct text parsed once (the texts repeat)."""
-    categories = pl.Categories.random()  # private: only this column's texts
-    categorical = values.cast(pl.Categorical(categories))
-    texts = categories.to_series()  # while `categorical` holds the mapping alive
-    flags = texts.to_frame("text").select(json_flag("text", key)).to_series()
-    return flags.gather(categorical.to_physical())
+    categorical = values.cast(pl.Categorical(pl.Categories.random()))  # ids 0..k-1
+    distinct = categorical.unique().drop_nulls()
+    flags = distinct.cast(pl.String).to_frame("text").select(json_flag("text", key)).to_series()
+    table = pl.Series(values=[None] * len(distinct), dtype=pl.Boolean)
+    return table.scatter(distinct.to_physical(), flags).gather(categorical.to_physical())
 
 
 def hour_codes(times: pl.Series) -> tuple[pl.Series, int]:
