@@ -55,7 +55,8 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     )
     weekend = json_flag_of_distinct(rows["wedding_context"], "is_weekend")
     return (
-        rows.with_columns(key=key, weekend=weekend)
+        rows.drop("wedding_context")  # its flag is `weekend`
+        .with_columns(key=key, weekend=weekend)
         .sort("key")
         .with_columns(pl.col("key").set_sorted())
         .lazy()
