@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import psycopg
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,6 +27,7 @@ from wedsync_analytics.engines.polars._common import (
     runs,
     sort_key,
 )
+from wedsync_analytics.engines.polars._keyed import dictionary_codes
 from wedsync_analytics.engines.polars._tables import FileSpan, file_span
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
@@ -45,6 +47,19 @@ def test_lexical_codes_group_and_sort_like_the_strings(values: list[str | None])
     assert order["c"].is_sorted()  # same order as `normalise` sorts the strings
     pairs = set(zip(values, codes.to_list(), strict=True))
     assert len(pairs) == len({v for v, _ in pairs}) == len({c for _, c in pairs})  # 1:1
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=WORDS, cut=st.integers(0, 40))
+def test_dictionary_codes_equal_the_lexical_codes_of_the_strings(
+    values: list[str | None], cut: int
+) -> None:
+    chunks = [values[:cut], values[cut:]]  # two chunks, each with its own dictionary
+    column = pa.chunked_array([pa.array(c, pa.string()).dictionary_encode() for c in chunks])
+    codes, size, names = dictionary_codes(column)
+    expected, expected_size = lexical_codes(pl.Series("v", values, dtype=pl.String))
+    assert codes.to_list() == expected.to_list() and size == expected_size
+    assert names.gather(codes).to_list() == values
 
 
 def test_lexical_codes_of_an_enum_follow_the_names_not_the_declared_order() -> None:

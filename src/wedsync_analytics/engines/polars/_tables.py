@@ -15,11 +15,14 @@ two binary searches of that column: PostgreSQL's warm buffers and time index, in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wedsync_analytics.engines.polars._common import lit_ts
@@ -37,6 +40,7 @@ class FileSpan:
     all_null: bool = False  # every row's event time is NULL: no window holds a row of it
     null_columns: frozenset[str] = frozenset()  # the columns whose every value is NULL
     null_times: bool = False  # some row's event time is NULL
+    groups: tuple[FileSpan, ...] = ()  # each row group's span, when every one is known
 
     def overlaps(self, start: datetime | None, end: datetime) -> bool:
         """Whether a row of this file may fall in [start, end)."""
@@ -68,31 +72,39 @@ def null_columns(meta: pq.FileMetaData) -> frozenset[str]:
 
 
 def file_span(path: Path, column: str | None) -> FileSpan:
-    """The span of `column` in the file from its row groups' statistics, and its all-NULL
-    columns."""
+    """The span of `column` in the file and in each row group from their statistics, and
+    the file's all-NULL columns."""
     meta = pq.read_metadata(path)
-    empty = null_columns(meta)
+    unknown = FileSpan(str(path), None, None, null_columns=null_columns(meta))
     if column is None:
-        return FileSpan(str(path), None, None, null_columns=empty)
+        return unknown
     index = meta.schema.names.index(column)
-    lows, highs, nulls = [], [], 0
+    groups, nulls = [], 0
     for g in range(meta.num_row_groups):
-        stats = meta.row_group(g).column(index).statistics
-        if stats is None:
-            return FileSpan(str(path), None, None, null_columns=empty)
-        nulls += stats.null_count if stats.has_null_count else 0
+        stats, rows = meta.row_group(g).column(index).statistics, meta.row_group(g).num_rows
+        if stats is None or not stats.has_null_count:
+            return unknown
+        nulls += stats.null_count
         if stats.has_min_max:
             low, high = stats.min, stats.max
             if not (isinstance(low, datetime) and isinstance(high, datetime)):
-                return FileSpan(str(path), None, None, null_columns=empty)  # not a timestamp
-            lows.append(low if low.tzinfo else low.replace(tzinfo=UTC))  # the export's UTC
-            highs.append(high if high.tzinfo else high.replace(tzinfo=UTC))
-        elif not (stats.has_null_count and stats.null_count == meta.row_group(g).num_rows):
-            return FileSpan(str(path), None, None, null_columns=empty)
-    if not lows:
-        all_null = meta.num_rows > 0 and nulls == meta.num_rows
-        return FileSpan(str(path), None, None, all_null=all_null, null_columns=empty)
-    return FileSpan(str(path), min(lows), max(highs), null_columns=empty, null_times=nulls > 0)
+                return unknown  # not a timestamp: no pruning
+            low = low if low.tzinfo else low.replace(tzinfo=UTC)  # the export's UTC
+            high = high if high.tzinfo else high.replace(tzinfo=UTC)
+            groups.append(FileSpan(str(path), low, high, null_times=stats.null_count > 0))
+        elif stats.null_count == rows:
+            groups.append(FileSpan(str(path), None, None, all_null=True))
+        else:
+            return unknown
+    known = [g for g in groups if not g.all_null]
+    return replace(
+        unknown,
+        first=min((g.first for g in known if g.first is not None), default=None),
+        last=max((g.last for g in known if g.last is not None), default=None),
+        all_null=meta.num_rows > 0 and not known,
+        null_times=nulls > 0,
+        groups=tuple(groups),
+    )
 
 
 def ordered(frame: pl.DataFrame, column: str | None) -> pl.DataFrame:
@@ -112,6 +124,7 @@ class Tables:
         self.reader = reader
         self.spans = {t: [file_span(p, event_time(t)) for p in reader.files(t)] for t in names}
         self._scans: dict[tuple[str, ...], pl.LazyFrame] = {}
+        self._files: dict[tuple[str, tuple[str, ...]], pq.ParquetFile] = {}
         self.frames: dict[str, pl.DataFrame] = {}
         if in_memory:  # read through the same scans, so both modes see the same rows
             self.frames = {t: ordered(self[t].collect(), event_time(t)) for t in names}
@@ -147,6 +160,44 @@ class Tables:
         if not spans:
             spans, keep = self.spans[table][:1], pl.lit(False)
         return self._scan(table, [s.path for s in spans]).filter(keep)
+
+    def row_groups(
+        self,
+        table: str,
+        start: datetime | None,
+        end: datetime,
+        columns: Sequence[str],
+        dictionary: Sequence[str],
+    ) -> pa.Table | None:
+        """`window`'s rows read by PyArrow from the row groups whose span overlaps it, the
+        `dictionary` columns as the files store them (dictionary-encoded); None in memory, or
+        where a file's row-group spans are unknown or no row group overlaps."""
+        column = event_time(table)
+        assert column is not None, f"{table} has no event-time column"
+        spans = self.spans.get(table, [])
+        if table in self.frames or any(s.groups == () and not s.all_null for s in spans):
+            return None
+        parts, inside = [], True
+        for span in spans:
+            groups = [g for g, s in enumerate(span.groups) if s.overlaps(start, end)]
+            if not groups:
+                continue
+            key = (span.path, tuple(dictionary))
+            if key not in self._files:  # the footer, parsed once
+                self._files[key] = pq.ParquetFile(span.path, read_dictionary=list(dictionary))
+            read = list(dict.fromkeys([*columns, column]))
+            parts.append(self._files[key].read_row_groups(groups, columns=read))
+            inside = inside and all(span.groups[g].inside(start, end) for g in groups)
+        if not parts:
+            return None
+        data = pa.concat_tables(parts)
+        if not inside:
+            times = data.column(column)
+            keep = pc.less(times, pa.scalar(end, times.type))
+            if start is not None:
+                keep = pc.and_(pc.greater_equal(times, pa.scalar(start, times.type)), keep)
+            data = data.filter(keep)
+        return data.select(list(columns))
 
     def _scan(self, table: str, paths: list[str]) -> pl.LazyFrame:
         if not paths:  # an export without files for this table
