@@ -40,13 +40,14 @@ WORDS = st.lists(st.one_of(st.none(), st.text(alphabet="abAB_-é0", max_size=4))
 @settings(max_examples=150, deadline=None)
 @given(values=WORDS)
 def test_lexical_codes_group_and_sort_like_the_strings(values: list[str | None]) -> None:
-    codes, size = lexical_codes(pl.Series("v", values, dtype=pl.String))
+    codes, size, names = lexical_codes(pl.Series("v", values, dtype=pl.String))
     assert codes.dtype == pl.Int64 and len(codes) == len(values)
     assert all(0 <= c < size for c in codes.to_list())
     order = pl.DataFrame({"v": values, "c": codes}).sort("v", nulls_last=True, maintain_order=True)
     assert order["c"].is_sorted()  # same order as `normalise` sorts the strings
     pairs = set(zip(values, codes.to_list(), strict=True))
     assert len(pairs) == len({v for v, _ in pairs}) == len({c for _, c in pairs})  # 1:1
+    assert names.gather(codes).to_list() == values
 
 
 @settings(max_examples=100, deadline=None)
@@ -57,7 +58,7 @@ def test_dictionary_codes_equal_the_lexical_codes_of_the_strings(
     chunks = [values[:cut], values[cut:]]  # two chunks, each with its own dictionary
     column = pa.chunked_array([pa.array(c, pa.string()).dictionary_encode() for c in chunks])
     codes, size, names = dictionary_codes(column)
-    expected, expected_size = lexical_codes(pl.Series("v", values, dtype=pl.String))
+    expected, expected_size, _ = lexical_codes(pl.Series("v", values, dtype=pl.String))
     assert codes.to_list() == expected.to_list() and size == expected_size
     assert names.gather(codes).to_list() == values
 
@@ -65,9 +66,10 @@ def test_dictionary_codes_equal_the_lexical_codes_of_the_strings(
 def test_lexical_codes_of_an_enum_follow_the_names_not_the_declared_order() -> None:
     kind = pl.Enum(["low", "medium", "high", "critical"])
     values = pl.Series("v", ["medium", None, "critical", "low", "high", "low"], dtype=kind)
-    codes, size = lexical_codes(values)
+    codes, size, names = lexical_codes(values)
     assert size == 5
     assert codes.to_list() == [3, 4, 0, 2, 1, 2]  # critical < high < low < medium, NULL last
+    assert names.to_list() == ["critical", "high", "low", "medium", None]
 
 
 @settings(max_examples=100, deadline=None)

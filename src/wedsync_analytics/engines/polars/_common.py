@@ -48,12 +48,13 @@ def days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
-def lexical_codes(values: pl.Series) -> tuple[pl.Series, int]:
+def lexical_codes(values: pl.Series) -> tuple[pl.Series, int, pl.Series]:
     """Each value's rank among the distinct values in the order `normalise` sorts them
-    (as strings, NULL last), and how many ranks there are: integer codes that group and sort
-    like the values. Strings are hashed once into a Categorical of their own (ids 0..k-1 for
-    its k distinct values); only those k values are sorted, and a lookup table indexed by id
-    maps each row to its rank."""
+    (as strings, NULL last), how many ranks there are, and the values in rank order (then
+    NULL: names[code] is the value): integer codes that group and sort like the values.
+    Strings are hashed once into a Categorical of their own (ids 0..k-1 for its k distinct
+    values); only those k values are sorted, and a lookup table indexed by id maps each row
+    to its rank."""
     if isinstance(values.dtype, pl.Enum):
         ids = values.to_physical().cast(pl.Int64)
         names = values.dtype.categories
@@ -64,11 +65,12 @@ def lexical_codes(values: pl.Series) -> tuple[pl.Series, int]:
         distinct = categorical.unique().drop_nulls()
         names = distinct.cast(pl.String)
         distinct_ids = distinct.to_physical().cast(pl.Int64)
+    in_order = names.sort().extend_constant(None, 1).rechunk()
     if not len(names):
-        return zeros(len(values)), 1
+        return zeros(len(values)), 1, in_order
     table = zeros(int(cast(int, distinct_ids.max())) + 1)
     table.scatter(distinct_ids, names.rank("ordinal").cast(pl.Int64) - 1)
-    return table.gather(ids).fill_null(len(names)), len(names) + 1
+    return table.gather(ids).fill_null(len(names)), len(names) + 1, in_order
 
 
 def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:

@@ -4,7 +4,7 @@ From Parquet the key columns are read as the files store them, dictionary-encode
 only the row groups that overlap the window): a row's code is its dictionary index mapped
 through the rank of the dictionary's values, so no row's string is decoded or hashed; only
 the distinct values are sorted. In memory (or where a file's row-group spans are unknown)
-the codes come from the window's strings.
+the codes come from the window's strings (`lexical_codes`).
 """
 
 from __future__ import annotations
@@ -18,15 +18,19 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wedsync_analytics.engines.polars._common import lexical_codes, zeros
+from wedsync_analytics.engines.polars._common import (
+    json_flag,
+    lexical_codes,
+    zeros,
+)
 from wedsync_analytics.engines.polars._tables import Tables
 
 
 @dataclass(frozen=True)
 class Keyed:
-    """`frame`: the window's other columns (and, from memory, the key columns too);
-    `codes`: each key column's (codes, size); `names`: from Parquet, each key column's
-    distinct values in code order (NULL last), so that names[code] is the value."""
+    """`frame`: the window's other columns; `codes`: each key column's (codes, size);
+    `names`: each key column's distinct values in code order (NULL last): names[code] is
+    the value."""
 
     frame: pl.DataFrame
     codes: dict[str, tuple[pl.Series, int]]
@@ -34,11 +38,13 @@ class Keyed:
 
     def values(self, name: str, rows: pl.Series) -> pl.Series:
         """The key column's values (as strings) at these row positions."""
-        if name in self.names:
-            picked = self.names[name].gather(self.codes[name][0].gather(rows))
-        else:
-            picked = self.frame[name].gather(rows)
-        return picked.cast(pl.String).alias(name)
+        return self.names[name].gather(self.codes[name][0].gather(rows)).alias(name)
+
+    def json_flag(self, name: str, key: str) -> pl.Series:
+        """`json_flag` of the key column (JSON texts) on each row, each distinct text parsed
+        once."""
+        flags = self.names[name].to_frame("text").select(json_flag("text", key)).to_series()
+        return flags.gather(self.codes[name][0])
 
 
 def keyed_window(
@@ -53,9 +59,11 @@ def keyed_window(
     data = tables.row_groups(table, start, end, [*keys, *columns], keys)
     if data is None:
         frame = tables.window(table, start, end).select(*keys, *columns).collect().rechunk()
-        return Keyed(frame, {k: lexical_codes(frame[k]) for k in keys}, {})
-    coded = {k: dictionary_codes(data.column(k)) for k in keys}
-    frame = pl.DataFrame(pl.from_arrow(data.select(list(columns)))).rechunk()
+        coded = {k: lexical_codes(frame[k]) for k in keys}
+        frame = frame.select(columns)
+    else:
+        coded = {k: dictionary_codes(data.column(k)) for k in keys}
+        frame = pl.DataFrame(pl.from_arrow(data.select(list(columns)))).rechunk()
     return Keyed(
         frame,
         {k: (codes, size) for k, (codes, size, _) in coded.items()},
