@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import psycopg
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,8 +20,15 @@ from wedsync_analytics.analyses.runner import run_one
 from wedsync_analytics.engines import engine_class
 from wedsync_analytics.engines.base import Source
 from wedsync_analytics.engines.polars import PolarsEngine
-from wedsync_analytics.engines.polars._common import lexical_codes, sort_key
-from wedsync_analytics.engines.polars._tables import FileSpan
+from wedsync_analytics.engines.polars._common import (
+    lexical_codes,
+    run_quantile,
+    run_sums,
+    runs,
+    sort_key,
+)
+from wedsync_analytics.engines.polars._keyed import dictionary_codes
+from wedsync_analytics.engines.polars._tables import FileSpan, file_span
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.validate import compare_frames
@@ -31,21 +40,36 @@ WORDS = st.lists(st.one_of(st.none(), st.text(alphabet="abAB_-é0", max_size=4))
 @settings(max_examples=150, deadline=None)
 @given(values=WORDS)
 def test_lexical_codes_group_and_sort_like_the_strings(values: list[str | None]) -> None:
-    codes, size = lexical_codes(pl.Series("v", values, dtype=pl.String))
+    codes, size, names = lexical_codes(pl.Series("v", values, dtype=pl.String))
     assert codes.dtype == pl.Int64 and len(codes) == len(values)
     assert all(0 <= c < size for c in codes.to_list())
     order = pl.DataFrame({"v": values, "c": codes}).sort("v", nulls_last=True, maintain_order=True)
     assert order["c"].is_sorted()  # same order as `normalise` sorts the strings
     pairs = set(zip(values, codes.to_list(), strict=True))
     assert len(pairs) == len({v for v, _ in pairs}) == len({c for _, c in pairs})  # 1:1
+    assert names.gather(codes).to_list() == values
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=WORDS, cut=st.integers(0, 40))
+def test_dictionary_codes_equal_the_lexical_codes_of_the_strings(
+    values: list[str | None], cut: int
+) -> None:
+    chunks = [values[:cut], values[cut:]]  # two chunks, each with its own dictionary
+    column = pa.chunked_array([pa.array(c, pa.string()).dictionary_encode() for c in chunks])
+    codes, size, names = dictionary_codes(column)
+    expected, expected_size, _ = lexical_codes(pl.Series("v", values, dtype=pl.String))
+    assert codes.to_list() == expected.to_list() and size == expected_size
+    assert names.gather(codes).to_list() == values
 
 
 def test_lexical_codes_of_an_enum_follow_the_names_not_the_declared_order() -> None:
     kind = pl.Enum(["low", "medium", "high", "critical"])
     values = pl.Series("v", ["medium", None, "critical", "low", "high", "low"], dtype=kind)
-    codes, size = lexical_codes(values)
+    codes, size, names = lexical_codes(values)
     assert size == 5
     assert codes.to_list() == [3, 4, 0, 2, 1, 2]  # critical < high < low < medium, NULL last
+    assert names.to_list() == ["critical", "high", "low", "medium", None]
 
 
 @settings(max_examples=100, deadline=None)
@@ -72,6 +96,54 @@ def test_file_span_overlap() -> None:
     assert not span.overlaps(day + timedelta(days=31), day + timedelta(days=40))
     assert not FileSpan("n", None, None, all_null=True).overlaps(None, day)
     assert FileSpan("u", None, None).overlaps(day, day + timedelta(days=1))  # unknown: read
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(-50, 50).map(lambda v: v / 8)), min_size=1
+    ),
+    q=st.sampled_from([0.0, 0.5, 0.9, 0.95, 0.99, 1.0]),
+)
+def test_run_quantiles_and_sums_match_polars_per_group(
+    rows: list[tuple[int, float]], q: float
+) -> None:
+    frame = pl.DataFrame(rows, schema={"g": pl.Int64, "v": pl.Float64}, orient="row")
+    ordered = frame.sort("g", "v")
+    starts, counts = runs(ordered["g"].to_numpy())
+    values = ordered["v"].to_numpy()
+    expected = frame.group_by("g").agg(
+        pl.col("v").quantile(q, interpolation="linear").alias("q"), pl.col("v").sum().alias("s")
+    )
+    got = pl.DataFrame(
+        {
+            "g": ordered["g"].gather(starts),
+            "q": run_quantile(values, starts, counts, q),
+            "s": run_sums(values, starts),
+        }
+    )
+    assert counts.sum() == len(rows) and got["g"].n_unique() == len(got)
+    joined = expected.join(got, on="g", suffix="_runs")
+    assert len(joined) == len(expected) == len(got)
+    assert np.allclose(joined["q"], joined["q_runs"], rtol=1e-12, atol=1e-12)
+    assert np.allclose(joined["s"], joined["s_runs"], rtol=1e-12, atol=1e-12)
+
+
+def test_file_span_knows_its_all_null_columns_and_when_it_lies_inside_a_window(
+    tmp_path: Path,
+) -> None:
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    times = [day + timedelta(hours=h) for h in range(10)]
+    path = tmp_path / "part.parquet"
+    pl.DataFrame(
+        {"t": times, "step": [None] * 10, "v": [None, *range(9)]},
+        schema={"t": pl.Datetime("us", "UTC"), "step": pl.String, "v": pl.Int64},
+    ).write_parquet(path, row_group_size=4, statistics=True)
+    span = file_span(path, "t")
+    assert span.null_columns == {"step"} and (span.first, span.last) == (times[0], times[-1])
+    assert span.inside(day, day + timedelta(hours=10))  # the end is exclusive: 09:00 is in
+    assert not span.inside(day, times[-1]) and not span.inside(times[1], day + timedelta(days=1))
+    assert span.inside(None, day + timedelta(days=1))
 
 
 @pytest.fixture

@@ -48,28 +48,29 @@ def days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
-def lexical_codes(values: pl.Series) -> tuple[pl.Series, int]:
+def lexical_codes(values: pl.Series) -> tuple[pl.Series, int, pl.Series]:
     """Each value's rank among the distinct values in the order `normalise` sorts them
-    (as strings, NULL last), and how many ranks there are: integer codes that group and sort
-    like the values. Strings are hashed once (as Categorical); only the distinct values are
-    sorted, and a lookup table indexed by category id maps each row to its rank."""
+    (as strings, NULL last), how many ranks there are, and the values in rank order (then
+    NULL: names[code] is the value): integer codes that group and sort like the values.
+    Strings are hashed once into a Categorical of their own (ids 0..k-1 for its k distinct
+    values); only those k values are sorted, and a lookup table indexed by id maps each row
+    to its rank."""
     if isinstance(values.dtype, pl.Enum):
         ids = values.to_physical().cast(pl.Int64)
         names = values.dtype.categories
         distinct_ids = pl.int_range(len(names), eager=True, dtype=pl.Int64)
     else:
-        categorical = values.cast(pl.String).cast(pl.Categorical)
+        categorical = values.cast(pl.String).cast(pl.Categorical(pl.Categories.random()))
         ids = categorical.to_physical().cast(pl.Int64)
         distinct = categorical.unique().drop_nulls()
         names = distinct.cast(pl.String)
         distinct_ids = distinct.to_physical().cast(pl.Int64)
-    bounds = int_bounds(distinct_ids)
-    if bounds is None:
-        return zeros(len(values)), 1
-    low, high = bounds
-    table = zeros(high - low + 1)
-    table.scatter(distinct_ids - low, names.rank("ordinal").cast(pl.Int64) - 1)
-    return table.gather(ids - low).fill_null(len(names)), len(names) + 1
+    in_order = names.sort().extend_constant(None, 1).rechunk()
+    if not len(names):
+        return zeros(len(values)), 1, in_order
+    table = zeros(int(cast(int, distinct_ids.max())) + 1)
+    table.scatter(distinct_ids, names.rank("ordinal").cast(pl.Int64) - 1)
+    return table.gather(ids).fill_null(len(names)), len(names) + 1, in_order
 
 
 def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
@@ -88,9 +89,11 @@ def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
 
 def json_flag_of_distinct(values: pl.Series, key: str) -> pl.Series:
     """`json_flag` of each row, each distinct text parsed once (the texts repeat)."""
-    distinct = values.unique().drop_nulls()
-    flags = distinct.to_frame().select(json_flag(distinct.name, key)).to_series()
-    return values.replace_strict(distinct, flags, default=None, return_dtype=pl.Boolean)
+    categorical = values.cast(pl.Categorical(pl.Categories.random()))  # ids 0..k-1
+    distinct = categorical.unique().drop_nulls()
+    flags = distinct.cast(pl.String).to_frame("text").select(json_flag("text", key)).to_series()
+    table = pl.Series(values=[None] * len(distinct), dtype=pl.Boolean)
+    return table.scatter(distinct.to_physical(), flags).gather(categorical.to_physical())
 
 
 def hour_codes(times: pl.Series) -> tuple[pl.Series, int]:
@@ -100,6 +103,50 @@ def hour_codes(times: pl.Series) -> tuple[pl.Series, int]:
     if bounds is None:
         return zeros(len(times)), 1
     return hour - bounds[0], bounds[1] - bounds[0] + 1
+
+
+def order_codes(values: pl.Series) -> tuple[pl.Series, int]:
+    """Integer codes that order like the (non-NULL) values: a decimal's unscaled integer
+    from the smallest, else the dense rank; for `sort_key`."""
+    if isinstance(values.dtype, pl.Decimal) and (values.dtype.precision or 39) <= 18:
+        physical = values.to_physical().cast(pl.Int64)
+    else:
+        physical = values.rank("dense").cast(pl.Int64)
+    bounds = int_bounds(physical)
+    if bounds is None:
+        return zeros(len(values)), 1
+    return physical - bounds[0], bounds[1] - bounds[0] + 1
+
+
+def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values of sorted `keys` starts, and its length."""
+    n = len(keys)
+    change = np.empty(n, dtype=bool)
+    change[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    return starts, np.diff(starts, append=n)
+
+
+def run_quantile(
+    values: np.ndarray, starts: np.ndarray, counts: np.ndarray, q: float
+) -> np.ndarray:
+    """percentile_cont(q) of each run of `values`, each run sorted ascending (linear
+    interpolation between the values at the floor and ceiling of q * (n - 1))."""
+    position = q * (counts - 1)
+    low = np.floor(position).astype(np.int64)
+    below = values[starts + low]
+    above = values[starts + np.ceil(position).astype(np.int64)]
+    return below + (above - below) * (position - low)
+
+
+def run_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The sum of each run of `values` (booleans counted as 0/1)."""
+    if values.dtype == np.bool_:
+        values = values.astype(np.int64)
+    if not len(starts):
+        return np.zeros(0, dtype=values.dtype)
+    return np.add.reduceat(values, starts)
 
 
 def zeros(n: int) -> pl.Series:

@@ -1,9 +1,12 @@
 """The export's tables for the Polars analyses, narrowed to a time window.
 
 Parquet (the default): at open (untimed) each file's event-time span is read once from its
-footer (the min/max statistics of the table's event-time column, `table_facts`). A windowed
-scan then lists only the files whose span overlaps the window, and filters the raw column
-with UTC literals, so Polars prunes the remaining row groups by the same statistics.
+footer (the min/max statistics of the table's event-time column, `table_facts`), and which
+columns hold only NULLs (the null counts). A windowed scan then lists only the files whose
+span overlaps the window (and, asked for rows where a column is not NULL, that hold such a
+value: the funnels' few rows with a funnel_step), and filters the raw column with UTC
+literals unless every listed file lies inside the window; Polars prunes the remaining row
+groups by the same statistics.
 
 Memory (`polars_tables=memory`): at open every table is read into one DataFrame ordered by
 its event time (the files already are; NULL times last), and a window is the slice between
@@ -12,11 +15,14 @@ two binary searches of that column: PostgreSQL's warm buffers and time index, in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from wedsync_analytics.engines.polars._common import lit_ts
@@ -32,6 +38,9 @@ class FileSpan:
     first: datetime | None
     last: datetime | None
     all_null: bool = False  # every row's event time is NULL: no window holds a row of it
+    null_columns: frozenset[str] = frozenset()  # the columns whose every value is NULL
+    null_times: bool = False  # some row's event time is NULL
+    groups: tuple[FileSpan, ...] = ()  # each row group's span, when every one is known
 
     def overlaps(self, start: datetime | None, end: datetime) -> bool:
         """Whether a row of this file may fall in [start, end)."""
@@ -41,31 +50,61 @@ class FileSpan:
             return True
         return self.first < end and (start is None or self.last >= start)
 
+    def inside(self, start: datetime | None, end: datetime) -> bool:
+        """Whether every row of this file falls in [start, end)."""
+        if self.first is None or self.last is None or self.null_times:
+            return False
+        return self.last < end and (start is None or self.first >= start)
+
+
+def null_columns(meta: pq.FileMetaData) -> frozenset[str]:
+    """The columns whose null count equals the row count in every row group."""
+    groups = [meta.row_group(g) for g in range(meta.num_row_groups)]
+    empty = set()
+    for index, name in enumerate(meta.schema.names):
+        stats = [g.column(index).statistics for g in groups]
+        if all(
+            st is not None and st.has_null_count and st.null_count == g.num_rows
+            for st, g in zip(stats, groups, strict=True)
+        ):
+            empty.add(name)
+    return frozenset(empty)
+
 
 def file_span(path: Path, column: str | None) -> FileSpan:
-    """The span of `column` in the file from its row groups' statistics."""
-    if column is None:
-        return FileSpan(str(path), None, None)
+    """The span of `column` in the file and in each row group from their statistics, and
+    the file's all-NULL columns."""
     meta = pq.read_metadata(path)
+    unknown = FileSpan(str(path), None, None, null_columns=null_columns(meta))
+    if column is None:
+        return unknown
     index = meta.schema.names.index(column)
-    lows, highs, nulls = [], [], 0
+    groups, nulls = [], 0
     for g in range(meta.num_row_groups):
-        stats = meta.row_group(g).column(index).statistics
-        if stats is None:
-            return FileSpan(str(path), None, None)
-        nulls += stats.null_count if stats.has_null_count else 0
+        stats, rows = meta.row_group(g).column(index).statistics, meta.row_group(g).num_rows
+        if stats is None or not stats.has_null_count:
+            return unknown
+        nulls += stats.null_count
         if stats.has_min_max:
             low, high = stats.min, stats.max
             if not (isinstance(low, datetime) and isinstance(high, datetime)):
-                return FileSpan(str(path), None, None)  # not a timestamp: no pruning
-            lows.append(low if low.tzinfo else low.replace(tzinfo=UTC))  # the export's UTC
-            highs.append(high if high.tzinfo else high.replace(tzinfo=UTC))
-        elif not (stats.has_null_count and stats.null_count == meta.row_group(g).num_rows):
-            return FileSpan(str(path), None, None)
-    if not lows:
-        all_null = meta.num_rows > 0 and nulls == meta.num_rows
-        return FileSpan(str(path), None, None, all_null=all_null)
-    return FileSpan(str(path), min(lows), max(highs))
+                return unknown  # not a timestamp: no pruning
+            low = low if low.tzinfo else low.replace(tzinfo=UTC)  # the export's UTC
+            high = high if high.tzinfo else high.replace(tzinfo=UTC)
+            groups.append(FileSpan(str(path), low, high, null_times=stats.null_count > 0))
+        elif stats.null_count == rows:
+            groups.append(FileSpan(str(path), None, None, all_null=True))
+        else:
+            return unknown
+    known = [g for g in groups if not g.all_null]
+    return replace(
+        unknown,
+        first=min((g.first for g in known if g.first is not None), default=None),
+        last=max((g.last for g in known if g.last is not None), default=None),
+        all_null=meta.num_rows > 0 and not known,
+        null_times=nulls > 0,
+        groups=tuple(groups),
+    )
 
 
 def ordered(frame: pl.DataFrame, column: str | None) -> pl.DataFrame:
@@ -85,6 +124,7 @@ class Tables:
         self.reader = reader
         self.spans = {t: [file_span(p, event_time(t)) for p in reader.files(t)] for t in names}
         self._scans: dict[tuple[str, ...], pl.LazyFrame] = {}
+        self._files: dict[tuple[str, tuple[str, ...]], pq.ParquetFile] = {}
         self.frames: dict[str, pl.DataFrame] = {}
         if in_memory:  # read through the same scans, so both modes see the same rows
             self.frames = {t: ordered(self[t].collect(), event_time(t)) for t in names}
@@ -94,19 +134,70 @@ class Tables:
             return self.frames[table].lazy()
         return self._scan(table, [s.path for s in self.spans[table]])
 
-    def window(self, table: str, start: datetime | None, end: datetime) -> pl.LazyFrame:
-        """Rows with start <= event time < end (no lower bound when `start` is None)."""
+    def window(
+        self, table: str, start: datetime | None, end: datetime, *, present: str | None = None
+    ) -> pl.LazyFrame:
+        """Rows with start <= event time < end (no lower bound when `start` is None) and,
+        when `present` names a column, a value in it (not NULL)."""
         column = event_time(table)
         assert column is not None, f"{table} has no event-time column"
         if table in self.frames:
-            return self._slice(self.frames[table], column, start, end)
-        paths = [s.path for s in self.spans[table] if s.overlaps(start, end)]
-        # no file overlaps: scan one anyway, the filter leaves its schema and no rows
-        frame = self._scan(table, paths or [s.path for s in self.spans[table][:1]])
+            frame = self._slice(self.frames[table], column, start, end)
+            return frame if present is None else frame.filter(pl.col(present).is_not_null())
+        spans = [
+            s
+            for s in self.spans[table]
+            if s.overlaps(start, end) and (present is None or present not in s.null_columns)
+        ]
         keep = pl.col(column) < lit_ts(end)
         if start is not None:
             keep = (pl.col(column) >= lit_ts(start)) & keep
-        return frame.filter(keep)
+        if spans and all(s.inside(start, end) for s in spans):
+            keep = pl.lit(True)  # every listed file lies inside the window
+        if present is not None:
+            keep = keep & pl.col(present).is_not_null()
+        # no file holds such rows: scan one anyway, the filter leaves its schema and no rows
+        if not spans:
+            spans, keep = self.spans[table][:1], pl.lit(False)
+        return self._scan(table, [s.path for s in spans]).filter(keep)
+
+    def row_groups(
+        self,
+        table: str,
+        start: datetime | None,
+        end: datetime,
+        columns: Sequence[str],
+        dictionary: Sequence[str],
+    ) -> pa.Table | None:
+        """`window`'s rows read by PyArrow from the row groups whose span overlaps it, the
+        `dictionary` columns as the files store them (dictionary-encoded); None in memory, or
+        where a file's row-group spans are unknown or no row group overlaps."""
+        column = event_time(table)
+        assert column is not None, f"{table} has no event-time column"
+        spans = self.spans.get(table, [])
+        if table in self.frames or any(s.groups == () and not s.all_null for s in spans):
+            return None
+        parts, inside = [], True
+        for span in spans:
+            groups = [g for g, s in enumerate(span.groups) if s.overlaps(start, end)]
+            if not groups:
+                continue
+            key = (span.path, tuple(dictionary))
+            if key not in self._files:  # the footer, parsed once
+                self._files[key] = pq.ParquetFile(span.path, read_dictionary=list(dictionary))
+            read = list(dict.fromkeys([*columns, column]))
+            parts.append(self._files[key].read_row_groups(groups, columns=read))
+            inside = inside and all(span.groups[g].inside(start, end) for g in groups)
+        if not parts:
+            return None
+        data = pa.concat_tables(parts)
+        if not inside:
+            times = data.column(column)
+            keep = pc.less(times, pa.scalar(end, times.type))
+            if start is not None:
+                keep = pc.and_(pc.greater_equal(times, pa.scalar(start, times.type)), keep)
+            data = data.filter(keep)
+        return data.select(list(columns))
 
     def _scan(self, table: str, paths: list[str]) -> pl.LazyFrame:
         if not paths:  # an export without files for this table

@@ -6,8 +6,8 @@ organization's timezone when the row was written. Near midnight they disagree fo
 non-UTC organization (docs/analyses.md, error_trending).
 
 Nearly every group is one or two rows, so the rows are ordered by one integer group key
-(as in `percentiles`) and aggregated run by run; the JSON flag is read once per distinct
-`wedding_context` text.
+(as in `percentiles`, from the key columns' codes: `keyed_window`) and aggregated run by
+run; the JSON flag is read once per distinct `wedding_context` text.
 """
 
 from __future__ import annotations
@@ -20,51 +20,40 @@ from wedsync_analytics.engines.polars._common import (
     count_distinct,
     days,
     hour_codes,
-    json_flag_of_distinct,
-    lexical_codes,
     sort_key,
 )
+from wedsync_analytics.engines.polars._keyed import keyed_window
 from wedsync_analytics.engines.polars._tables import Tables
 
-COLUMNS = (
-    "organization_id",
-    "error_type",
-    "severity",
-    "created_at",
-    "correlation_id",
-    "incident_id",
-    "occurrence_count",
-    "wedding_context",
-    "fingerprint",
-)
+KEYS = ("organization_id", "error_type", "severity", "wedding_context")  # coded
+COLUMNS = ("created_at", "correlation_id", "incident_id", "occurrence_count", "fingerprint")
 
 
 def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
-    rows = (
-        tables.window("error_reports", v["as_of"] - days(v["days"]), v["as_of"])
-        .select(COLUMNS)
-        .collect()
-    )
+    start = v["as_of"] - days(v["days"])
+    keyed = keyed_window(tables, "error_reports", start, v["as_of"], KEYS, COLUMNS)
+    rows = keyed.frame.select(COLUMNS)
+    codes = keyed.codes
     key = sort_key(
         [
-            lexical_codes(rows["organization_id"]),
+            codes["organization_id"],
             hour_codes(rows["created_at"]),
-            lexical_codes(rows["error_type"]),
-            lexical_codes(rows["severity"]),
+            codes["error_type"],
+            codes["severity"],
         ]
     )
-    weekend = json_flag_of_distinct(rows["wedding_context"], "is_weekend")
-    return (
-        rows.with_columns(key=key, weekend=weekend)
+    groups = (
+        rows.with_columns(
+            key=key,
+            row=pl.int_range(len(rows), dtype=pl.Int64),
+            weekend=keyed.json_flag("wedding_context", "is_weekend"),
+        )
         .sort("key")
         .with_columns(pl.col("key").set_sorted())
-        .lazy()
         .group_by("key", maintain_order=True)
         .agg(
-            pl.col("organization_id").first(),
+            pl.col("row").first(),
             pl.col("created_at").first().dt.truncate("1h").alias("time_bucket"),
-            pl.col("error_type").first(),
-            pl.col("severity").first(),
             pl.len().alias("error_count"),
             count_distinct("correlation_id").alias("unique_correlations"),
             count_distinct("incident_id").alias("unique_incidents"),
@@ -72,6 +61,12 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
             pl.col("weekend").sum().alias("weekend_errors"),
             count_distinct("fingerprint").alias("unique_fingerprints"),
         )
-        .with_columns(pl.col("time_bucket").dt.weekday().cast(pl.Int32).alias("weekday"))  # ISO
-        .drop("key")
+    )
+    return (
+        groups.with_columns(
+            *[keyed.values(name, groups["row"]) for name in KEYS[:3]],
+            pl.col("time_bucket").dt.weekday().cast(pl.Int32).alias("weekday"),  # ISO
+        )
+        .drop("key", "row")
+        .lazy()
     )

@@ -8,12 +8,14 @@ two funnels share counts in both, so a user can be in several.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from wedsync_analytics.engines.polars._common import (
+    UTC_DT,
     days,
     lit_ts,
     pct,
@@ -34,44 +36,71 @@ def funnel_steps(funnels: dict[str, tuple[str, ...]]) -> pl.DataFrame:
     )
 
 
+def walk(ev: pl.DataFrame, last_step: int, cohort_start: int, window: int) -> pl.DataFrame:
+    """Each member's chain: funnel, step, t1, ts for every step reached, from the events
+    (funnel, user_id, step, ts). A member is a (funnel, user) whose first step-1 event t1 is
+    at or after `cohort_start`; t(k) is the earliest step-k event with t(k-1) <= t(k) <=
+    t1 + window. Times are microseconds; array operations over the members, step by step."""
+    ev = ev.sort(KEY)
+    new = pl.col("funnel").ne_missing(pl.col("funnel").shift()) | pl.col("user_id").ne_missing(
+        pl.col("user_id").shift()
+    )
+    member = ev.select(new.cast(pl.Int64).cum_sum() - 1).to_series().to_numpy()
+    step = ev["step"].to_numpy()
+    ts = ev["ts"].dt.epoch("us").to_numpy()
+    members = int(member.max()) + 1 if len(member) else 0
+    never = np.iinfo(np.int64).max
+    t1 = np.full(members, never)
+    np.minimum.at(t1, member[step == 1], ts[step == 1])
+    t1[t1 < cohort_start] = never
+    reached = [t1]
+    for k in range(2, last_step + 1):
+        at, when = member[step == k], ts[step == k]
+        previous = reached[-1][at]
+        valid = (previous != never) & (when >= previous) & (when - window <= t1[at])
+        earliest = np.full(members, never)
+        np.minimum.at(earliest, at[valid], when[valid])
+        reached.append(earliest)
+    funnel_of = ev["funnel"].gather(np.flatnonzero(np.diff(member, prepend=-1)))
+    found = [np.flatnonzero(times != never) for times in reached]
+    whom = np.concatenate(found)
+    return pl.DataFrame(
+        {
+            "funnel": funnel_of.gather(whom),
+            "step": np.repeat(np.arange(1, last_step + 1, dtype=np.int32), [len(f) for f in found]),
+            "t1": pl.Series(t1[whom]).cast(UTC_DT),
+            "ts": pl.Series(
+                np.concatenate([t[f] for t, f in zip(reached, found, strict=True)])
+            ).cast(UTC_DT),
+        }
+    )
+
+
+def micros(value: datetime | timedelta) -> int:
+    """Microseconds since the epoch (a UTC datetime) or in a duration."""
+    if isinstance(value, timedelta):
+        return value // timedelta(microseconds=1)
+    return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
 def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     steps = funnel_steps(v["funnels"])
     window = timedelta(days=v["window_days"])
     step_name = pl.col("funnel_step").cast(pl.String)
     ev = (
-        # the scan keeps the few rows with a funnel step (a test of the NULL mask, on which
-        # the Parquet reader prefilters); the other conditions run on those rows only
-        tables.window("business_events", None, v["as_of"])
+        # the scan keeps the few rows with a funnel step (files and row groups without one
+        # are skipped by their null counts); the other conditions run on those rows only
+        tables.window("business_events", None, v["as_of"], present="funnel_step")
         .select("user_id", "funnel_step", "event_timestamp")
-        .filter(pl.col("funnel_step").is_not_null())
         .collect()
         .filter(pl.col("user_id").is_not_null())
         .select("user_id", step_name.alias("step_name"), pl.col("event_timestamp").alias("ts"))
         .join(steps, on="step_name")
     )
-    # t1: the user's first step-1 event, if it falls in the cohorts' range
-    level = (
-        ev.filter(pl.col("step") == 1)
-        .group_by(KEY)
-        .agg(pl.col("ts").min().alias("t1"))
-        .filter(pl.col("t1") >= lit_ts(utc_midnight(v["as_of"]) - days(v["cohort_days"])))
-        .with_columns(pl.col("t1").alias("ts"), pl.lit(1, pl.Int32).alias("step"))
-    )
-    levels = [level]
-    for k in range(2, max(len(s) for s in v["funnels"].values()) + 1):
-        # t(k): the earliest step-k event with t(k-1) <= t(k) <= t1 + window
-        level = (
-            ev.filter(pl.col("step") == k)
-            .join(level.select(*KEY, "t1", pl.col("ts").alias("previous")), on=KEY)
-            .filter((pl.col("ts") >= pl.col("previous")) & (pl.col("ts") <= pl.col("t1") + window))
-            .group_by(KEY)
-            .agg(pl.col("t1").first(), pl.col("ts").min())
-            .with_columns(pl.lit(k, pl.Int32).alias("step"))
-        )
-        levels.append(level)
-    chain = pl.concat([lf.select(*KEY, "step", "t1", "ts") for lf in levels]).with_columns(
-        pl.col("t1").dt.date().alias("cohort_date")
-    )  # the UTC day of t1
+    cohort_start = utc_midnight(v["as_of"]) - days(v["cohort_days"])
+    last_step = max(len(s) for s in v["funnels"].values())
+    chain = walk(ev, last_step, micros(cohort_start), micros(window))
+    chain = chain.with_columns(pl.col("t1").dt.date().alias("cohort_date"))  # t1's UTC day
     stats = chain.group_by("funnel", "cohort_date", "step").agg(
         pl.len().cast(pl.Int64).alias("users"),
         pct(seconds_between("ts", "t1"), 0.5).alias("median_seconds_to_convert"),

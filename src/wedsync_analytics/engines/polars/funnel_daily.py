@@ -18,7 +18,7 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     start = v["as_of"] - days(v["days"])
     value = pl.col("conversion_value")
     rows = (  # the few rows with a funnel step, then the work on those alone
-        tables.window("business_events", start, v["as_of"])
+        tables.window("business_events", start, v["as_of"], present="funnel_step")
         .select(
             "organization_id",
             "funnel_step",
@@ -27,7 +27,6 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
             "conversion_value",
             "wedding_context",
         )
-        .filter(pl.col("funnel_step").is_not_null())
         .collect()
     )
     return (
