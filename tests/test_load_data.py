@@ -16,6 +16,7 @@ from wedsync_analytics.export.manifest import server_checksum
 from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.tables import TABLES
 from wedsync_analytics.load import load_data, load_scenario, open_data
+from wedsync_analytics.runs import LOAD_LOCK_KEY
 
 
 def checksums(dsn: str) -> dict[str, tuple[int, str]]:
@@ -87,6 +88,10 @@ def test_load_data_records_run_refuses_rerun_and_replaces(  # type: ignore[no-un
     assert sum(runs[0][2].values()) == sum(data.table_rows(t.name) for t in TABLES)
     with pytest.raises(UserError, match=r"already loaded.*--replace"):
         load_data(db_dsn, data)
+    # the refused load released its lock before returning, not when the server noticed
+    # its closed connection: a load that follows at once is not told another one runs
+    assert db.execute("SELECT pg_try_advisory_lock(%s)", (LOAD_LOCK_KEY,)).fetchone() == (True,)
+    db.execute("SELECT pg_advisory_unlock(%s)", (LOAD_LOCK_KEY,))
     load_scenario(db_dsn, build_scenario("tiny", seed=1, days=1), replace=True)
     with pytest.raises(UserError, match=r"tables already have rows.*--replace"):
         load_data(db_dsn, data)

@@ -17,6 +17,7 @@ load leaves a big table empty or whole).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import time
@@ -101,6 +102,13 @@ def _lock_out_other_loads(conn: psycopg.Connection) -> None:
             "another load into this database is running; nothing done; "
             "wait for it to finish and run again"
         )
+
+
+def _release_load_lock(conn: psycopg.Connection) -> None:
+    """Release `_lock_out_other_loads`' lock (a lost connection releases it on the server)."""
+    if not conn.closed and not conn.broken:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOAD_LOCK_KEY,))
 
 
 def _refuse(conn: psycopg.Connection, scenario: Scenario, tables: list[str]) -> None:
@@ -307,53 +315,55 @@ def _load(
     with connect(dsn, autocommit=True) as conn:
         _check_ready(conn)
         _lock_out_other_loads(conn)
-        mark_dead_runs(conn)  # runs left 'running' by a killed load become 'interrupted'
-        interrupted = bulk_mode.pending(conn)
-        if interrupted and not replace:
-            raise UserError(bulk_mode.pending_message(interrupted))
-        busy = _non_empty(conn)
-        if busy and not replace:
-            _refuse(conn, scenario, busy)
-        if busy or interrupted:
-            truncate_all(conn)
-            bulk_mode.restore(conn, interrupted)
-        _loader_session(conn)
-        row = conn.execute(
-            "INSERT INTO public.generation_runs (fingerprint, scenario) VALUES (%s, %s) "
-            "RETURNING id",
-            (scenario.fingerprint, scenario.to_json()),
-        ).fetchone()
-        assert row is not None
-        summary = LoadSummary(run_id=int(row[0]), scenario=scenario)
-        summary.bulk = not busy if bulk is None else bulk
-        status = "failed"
         try:
-            deferred = bulk_mode.defer(conn, summary.run_id) if summary.bulk else []
-            began = time.perf_counter()
-            _copy_tables(dsn, conn, source, summary, progress, streams if summary.bulk else 1)
-            conn.execute(
-                "SELECT setval('public.incident_number_seq', %s)",
-                (max(1, summary.rows["incidents"]),),
-            )
-            summary.phases["copy"] = time.perf_counter() - began
-            if summary.bulk:
-                summary.phases |= bulk_mode.rebuild(
-                    dsn, conn, summary.run_id, deferred, summary.rows
+            mark_dead_runs(conn)  # runs left 'running' by a killed load become 'interrupted'
+            interrupted = bulk_mode.pending(conn)
+            if interrupted and not replace:
+                raise UserError(bulk_mode.pending_message(interrupted))
+            busy = _non_empty(conn)
+            if busy and not replace:
+                _refuse(conn, scenario, busy)
+            if busy or interrupted:
+                truncate_all(conn)
+                bulk_mode.restore(conn, interrupted)
+            _loader_session(conn)
+            row = conn.execute(
+                "INSERT INTO public.generation_runs (fingerprint, scenario) VALUES (%s, %s) "
+                "RETURNING id",
+                (scenario.fingerprint, scenario.to_json()),
+            ).fetchone()
+            assert row is not None
+            summary = LoadSummary(run_id=int(row[0]), scenario=scenario)
+            summary.bulk = not busy if bulk is None else bulk
+            status = "failed"
+            try:
+                deferred = bulk_mode.defer(conn, summary.run_id) if summary.bulk else []
+                began = time.perf_counter()
+                _copy_tables(dsn, conn, source, summary, progress, streams if summary.bulk else 1)
+                conn.execute(
+                    "SELECT setval('public.incident_number_seq', %s)",
+                    (max(1, summary.rows["incidents"]),),
                 )
-            status = "completed"
-        except KeyboardInterrupt:
-            status = "interrupted"
-            raise Interrupted(
-                f"load interrupted: run {summary.run_id} is marked interrupted; the tables hold "
-                "the chunks committed so far; run `wedsync-analytics generate --replace` "
-                "to load it whole"
-            ) from None
+                summary.phases["copy"] = time.perf_counter() - began
+                if summary.bulk:
+                    summary.phases |= bulk_mode.rebuild(
+                        dsn, conn, summary.run_id, deferred, summary.rows
+                    )
+                status = "completed"
+            except KeyboardInterrupt:
+                status = "interrupted"
+                raise Interrupted(
+                    f"load interrupted: run {summary.run_id} is marked interrupted; the tables "
+                    "hold the chunks committed so far; run `wedsync-analytics generate "
+                    "--replace` to load it whole"
+                ) from None
+            finally:
+                _finish(conn, summary, status)
+            conn.execute("ANALYZE")
         finally:
-            _finish(conn, summary, status)
-        conn.execute("ANALYZE")
-        # released now, not when the server notices the closed connection: a load that
-        # follows at once must not find it held
-        conn.execute("SELECT pg_advisory_unlock(%s)", (LOAD_LOCK_KEY,))
+            # released now, not when the server notices the closed connection: a load that
+            # follows at once (after this one failed, was refused or ended) must not find it held
+            _release_load_lock(conn)
     return summary
 
 
