@@ -11,7 +11,7 @@ WITH g AS (
     funnel_step,
     CAST(make_timestamp(epoch_us(event_timestamp)) AS DATE)                 AS conversion_date,
     count(*)                                                                AS step_events,
-    count(DISTINCT user_id)                                                 AS unique_users,
+    CAST(list_unique(list(user_id)) AS BIGINT)                              AS unique_users,
     CAST(sum(conversion_value) AS DOUBLE)                                   AS total_conversion_value,
     CAST(avg(conversion_value) AS DOUBLE)                                   AS avg_conversion_value,
     count(*) FILTER (WHERE json_extract_string(wedding_context, '$.is_wedding_season') = 'true')
