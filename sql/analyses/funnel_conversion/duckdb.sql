@@ -1,4 +1,7 @@
 -- Ordered funnels with a conversion window: see postgres.sql beside this file for the rules.
+-- threads: 1
+-- (the engine's setting for this query: it reads a few hundred rows, and a second thread
+-- only adds task scheduling to every pipeline, measured slower on the season data)
 -- DuckDB finds t(k) step by step (a recursive CTE with one iteration per funnel step) over
 -- the funnels' events, read once (`ev`, materialised).
 -- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
@@ -12,7 +15,8 @@ ev AS MATERIALIZED (
   SELECT s.funnel, s.step, e.user_id, e.event_timestamp AS ts
   FROM business_events AS e
   JOIN steps AS s ON s.name = CAST(e.funnel_step AS VARCHAR)
-  WHERE e.user_id IS NOT NULL
+  WHERE e.funnel_step IS NOT NULL
+    AND e.user_id IS NOT NULL
     AND e.event_timestamp < CAST($as_of AS TIMESTAMPTZ)
 ),
 starts AS (
