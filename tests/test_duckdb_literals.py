@@ -18,6 +18,8 @@ CON.execute("SET TimeZone = 'UTC'")
 
 values = st.one_of(
     st.integers(min_value=-(2**62), max_value=2**62),
+    st.floats(allow_nan=False),
+    st.booleans(),
     st.text(),
     st.datetimes(
         min_value=datetime(1970, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)

@@ -170,8 +170,10 @@ def literal(value: Any) -> str:
     """A parameter value as a DuckDB literal (`EXECUTE` takes no bound parameters)."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return repr(value)
+    if isinstance(value, float):  # as text, so that nan and inf read back too
+        return f"CAST('{value!r}' AS DOUBLE)"
     if isinstance(value, str):
         return _quoted(value, "'")
     if isinstance(value, datetime):
@@ -239,6 +241,18 @@ class DuckDBEngine(Engine):
             self.con.execute(f"SET threads = {threads}")
             self.threads = threads
 
+    def _prepared_call(self, name: str, query: str, named: dict[str, Any]) -> str | None:
+        """`EXECUTE` of the analysis's prepared statement with these values, or None when it
+        is not prepared (or its SQL changed since) or a value has no literal."""
+        statement = self.prepared.get(name)
+        if statement is None or statement[1] != query:
+            return None
+        try:
+            arguments = ", ".join(f"{k} := {literal(v)}" for k, v in named.items())
+        except TypeError:
+            return None
+        return f"EXECUTE {statement[0]}({arguments})"
+
     def run(self, analysis: Analysis, values: dict[str, Any]) -> pl.DataFrame:
         query = analysis.sql_for(self.name)
         if query is None:
@@ -246,14 +260,10 @@ class DuckDBEngine(Engine):
         bound = sql_values(values)  # DuckDB rejects named parameters the query does not use
         named = {key: bound[key] for key in sorted(set(PARAMETER.findall(query)))}
         self._use_threads(query)
-        statement = self.prepared.get(analysis.name)
+        call = self._prepared_call(analysis.name, query, named)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", ARROW_COPY_WARNING, UserWarning)
-            if statement is not None and statement[1] == query:
-                arguments = ", ".join(f"{k} := {literal(v)}" for k, v in named.items())
-                cursor = self.con.execute(f"EXECUTE {statement[0]}({arguments})")
-            else:
-                cursor = self.con.execute(query, named)
+            cursor = self.con.execute(call) if call else self.con.execute(query, named)
             result = cursor.to_arrow_table()
         frame = pl.from_arrow(result, rechunk=False)
         assert isinstance(frame, pl.DataFrame)
