@@ -1,13 +1,17 @@
 """DuckDB's `memory` storage (engine option `duckdb_storage`): the same answers as
 PostgreSQL on the hand-shaped edge-case data, the manifest's uuid and enum columns held in
-DuckDB's own types with every row, and a storage it does not know is one line."""
+DuckDB's own types with every row, and a storage it does not know is one line. The
+`parquet` storage's views: files grouped by their all-NULL columns."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests import synthetic
@@ -15,7 +19,7 @@ from wedsync_analytics import validate as v
 from wedsync_analytics.analyses import ANALYSES, Params
 from wedsync_analytics.engines import engine_class
 from wedsync_analytics.engines.base import Source
-from wedsync_analytics.engines.duckdb import STORAGE_OPTION
+from wedsync_analytics.engines.duckdb import STORAGE_OPTION, null_columns, parquet_view
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.export.manifest import Manifest
@@ -79,3 +83,36 @@ def test_unknown_storage_is_one_line(tmp_path: Path) -> None:
     assert str(raised.value) == (
         "duckdb_storage='disk' is not a DuckDB storage; choose from parquet, memory"
     )
+
+
+def test_parquet_view_drops_the_files_a_null_filter_rules_out(tmp_path: Path) -> None:
+    """Files grouped by their all-NULL columns: the view has every row with its types, and
+    `step IS NOT NULL` plans no scan of the files whose `step` is NULL throughout."""
+    steps = tmp_path / "part-00000-step.parquet"
+    others = tmp_path / "part-00000.parquet"
+    pq.write_table(
+        pa.table({"n": [1, 2], "step": ["a", "b"], "note": pa.nulls(2, pa.string())}), steps
+    )
+    pq.write_table(
+        pa.table({"n": [3, 4, 5], "step": pa.nulls(3, pa.string()), "note": ["x", None, "z"]}),
+        others,
+    )
+    assert null_columns(steps) == {"note"} and null_columns(others) == {"step"}
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW t AS {parquet_view(con, 't', [steps, others])}")
+    plain = f"read_parquet(['{steps}', '{others}'])"
+    describe = "DESCRIBE SELECT * FROM {}"
+    assert con.execute(describe.format("t")).fetchall() == (
+        con.execute(describe.format(plain)).fetchall()
+    )
+    every = "SELECT * FROM {} ORDER BY n"
+    assert con.execute(every.format("t")).fetchall() == con.execute(every.format(plain)).fetchall()
+    scans = [
+        con.execute(f"EXPLAIN SELECT n FROM t {where}").fetchall()[0][1].count("READ_PARQUET")
+        for where in ("", "WHERE step IS NOT NULL")
+    ]
+    assert scans == [2, 1]
+    assert con.execute("SELECT n FROM t WHERE step IS NOT NULL ORDER BY n").fetchall() == [
+        (1,),
+        (2,),
+    ]

@@ -1,4 +1,7 @@
 -- Daily funnel step counts: see postgres.sql beside this file.
+-- threads: 1
+-- (the engine's setting for this query: it reads a few hundred rows, and a second thread
+-- only adds task scheduling to every pipeline, measured slower on the season data)
 -- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
 -- Grouped by the columns as stored, cast to text after (UUID and ENUM keys with the
 -- engine's `memory` storage).
@@ -11,7 +14,7 @@ WITH g AS (
     funnel_step,
     CAST(make_timestamp(epoch_us(event_timestamp)) AS DATE)                 AS conversion_date,
     count(*)                                                                AS step_events,
-    count(DISTINCT user_id)                                                 AS unique_users,
+    CAST(list_unique(list(user_id)) AS BIGINT)                              AS unique_users,
     CAST(sum(conversion_value) AS DOUBLE)                                   AS total_conversion_value,
     CAST(avg(conversion_value) AS DOUBLE)                                   AS avg_conversion_value,
     count(*) FILTER (WHERE json_extract_string(wedding_context, '$.is_wedding_season') = 'true')

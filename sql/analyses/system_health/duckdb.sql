@@ -1,4 +1,7 @@
 -- System health overview: see postgres.sql beside this file.
+-- threads: 1
+-- (the engine's setting for this query: it reads a few hundred rows, and a second thread
+-- only adds task scheduling to every pipeline, measured slower on the season data)
 -- No ORDER BY: the runner sorts every result by the analysis's keys (normalise).
 SELECT
   CAST(organization_id AS VARCHAR)                      AS organization_id,
