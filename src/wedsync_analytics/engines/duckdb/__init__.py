@@ -40,15 +40,13 @@ from wedsync_analytics.engines.base import Engine, Source, implementation_missin
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export.pg_types import Column
 from wedsync_analytics.export.reader import ExportReader
-from wedsync_analytics.table_facts import event_time
+from wedsync_analytics.table_facts import TABLE_FACTS, event_time
 
 PARAMETER = re.compile(r"\$([a-z_]+)")
 # `-- threads: N` on a line of its own in a duckdb.sql: run that query on N threads
 THREADS = re.compile(r"^-- threads: ([0-9]+)$", re.MULTILINE)
 STORAGE_OPTION = "duckdb_storage"
 STORAGES = ("parquet", "memory")
-# with the `memory` storage: rows stored first, before the event-time order (`row_order`)
-CLUSTERED_FIRST = {"business_events": ["funnel_step IS NULL"]}
 # A query's result is fetched from the connection (`execute`), which plans the query once;
 # `con.sql(...).pl()` binds it twice (the relation, then its execution), 1-2 ms per query.
 # DuckDB warns that Arrow from such a result copies the rows: a few ms on the largest result
@@ -144,12 +142,16 @@ def row_order(table: str) -> str:
 
     DuckDB skips a row group (122,880 rows) whose min/max or null count rule a filter out,
     so the rows are stored in the order of the filters: the event time (every time window),
-    and for business_events the funnel rows first (`funnel_step IS NOT NULL`, which
-    PostgreSQL answers from a partial index): about one row in a thousand, all of them in
+    and first the rows where the table's sparse column is set (`table_facts`:
+    business_events.funnel_step, selected by `IS NOT NULL`, which PostgreSQL answers from a
+    partial index): about one row in a thousand, all of them in
     the first row group.
     """
-    keys = [_quoted(column, '"') for column in [event_time(table)] if column]
-    return ", ".join(CLUSTERED_FIRST.get(table, []) + keys)
+    facts = TABLE_FACTS.get(table)
+    sparse = facts.sparse if facts else None  # the rows where it is set come first
+    first = [f"{_quoted(sparse, DQ)} IS NULL"] if sparse else []
+    keys = [_quoted(column, DQ) for column in [event_time(table)] if column]
+    return ", ".join(first + keys)
 
 
 def in_memory(reader: ExportReader, tables: Sequence[str]) -> duckdb.DuckDBPyConnection:
