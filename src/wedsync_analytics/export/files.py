@@ -9,14 +9,15 @@ their own beside it. Each file is sorted by the layout's time column (unless its
 sorted), serialised in memory, hashed (SHA-256) and written with plain file I/O, so a full
 disk is an OSError naming the file.
 That work runs on one writer thread (Polars and hashlib release the GIL) while the caller
-goes on reading; at most one file is in flight, so memory stays bounded.
+goes on reading; at most one file (with its split rows' file) is in flight, so memory stays
+bounded (eight batches read ahead instead of three, or two files in flight, measured the
+same: 24.1-24.9 s for 4.97 M rows in one run).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -28,7 +29,6 @@ from wedsync_analytics.export.manifest import FileEntry
 
 ZSTD_LEVEL = 1  # files as small as with the default level 3 here, written in 60% of the time
 _MONTH = "__wsa_month"
-IN_FLIGHT = 1  # files handed to the writer thread and not yet written
 
 
 class TableFiles:
@@ -42,7 +42,7 @@ class TableFiles:
         self.written: dict[int | None, int] = {}  # files written per partition
         self.files: list[FileEntry] = []
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wsa-parquet")
-        self._in_flight: deque[Future[list[FileEntry]]] = deque()
+        self._in_flight: Future[list[FileEntry]] | None = None
         (root / table).mkdir(parents=True)
 
     def __enter__(self) -> TableFiles:
@@ -87,13 +87,14 @@ class TableFiles:
         number = self.written.get(key, 0)
         self.written[key] = number + 1
         folder = self.layout.directory(self.table, key)
-        self._collect(IN_FLIGHT - 1)
-        self._in_flight.append(self._writer.submit(self._write_split, frame, folder, number))
+        self._collect()
+        self._in_flight = self._writer.submit(self._write_split, frame, folder, number)
 
-    def _collect(self, keep: int = 0) -> None:
-        """Wait until at most `keep` files are in flight (re-raising their errors)."""
-        while len(self._in_flight) > keep:
-            self.files.extend(self._in_flight.popleft().result())
+    def _collect(self) -> None:
+        """Wait for the files in flight, if any (re-raising their error)."""
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            self.files.extend(in_flight.result())
 
     def _write_split(self, frame: pl.DataFrame, folder: str, number: int) -> list[FileEntry]:
         """File `number` of `folder`, and beside it the split rows' file (on the writer thread)."""
