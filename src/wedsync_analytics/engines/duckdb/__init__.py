@@ -144,8 +144,7 @@ def row_order(table: str) -> str:
     so the rows are stored in the order of the filters: the event time (every time window),
     and first the rows where the table's sparse column is set (`table_facts`:
     business_events.funnel_step, selected by `IS NOT NULL`, which PostgreSQL answers from a
-    partial index): about one row in a thousand, all of them in
-    the first row group.
+    partial index): about one row in a thousand, all of them in the first row group.
     """
     facts = TABLE_FACTS.get(table)
     sparse = facts.sparse if facts else None  # the rows where it is set come first
