@@ -87,15 +87,6 @@ def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
     return key
 
 
-def json_flag_of_distinct(values: pl.Series, key: str) -> pl.Series:
-    """`json_flag` of each row, each distinct text parsed once (the texts repeat)."""
-    categorical = values.cast(pl.Categorical(pl.Categories.random()))  # ids 0..k-1
-    distinct = categorical.unique().drop_nulls()
-    flags = distinct.cast(pl.String).to_frame("text").select(json_flag("text", key)).to_series()
-    table = pl.Series(values=[None] * len(distinct), dtype=pl.Boolean)
-    return table.scatter(distinct.to_physical(), flags).gather(categorical.to_physical())
-
-
 def hour_codes(times: pl.Series) -> tuple[pl.Series, int]:
     """Each timestamp's UTC hour (date_trunc('hour') in UTC) as a code from the first hour."""
     hour = (times.dt.epoch("s") // 3600).cast(pl.Int64)
