@@ -12,8 +12,15 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wedsync_analytics.engines.polars._common import hour_codes, hour_starts
-from wedsync_analytics.engines.polars._pack import pack, sort_keys, unpack, value_codes
+from wedsync_analytics.engines.polars._common import hour_codes, hour_starts, runs
+from wedsync_analytics.engines.polars._pack import (
+    pack,
+    sort_keys,
+    sort_pairs,
+    unpack,
+    value_codes,
+)
+from wedsync_analytics.engines.polars.error_trending import distinct
 
 
 @settings(max_examples=100, deadline=None)
@@ -77,3 +84,24 @@ def test_hour_codes_name_each_timestamps_utc_hour(offsets: list[int], base: date
     codes, size, first = hour_codes(times)
     assert all(0 <= c < size for c in codes.tolist())
     assert hour_starts(codes, first).equals(times.dt.truncate("1h"), check_names=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 4)), max_size=40),
+    sizes=st.sampled_from([(6, 5), (2**40, 2**30)]),  # the second renumbers
+)
+def test_sorted_pairs_count_distinct_non_null_codes_per_group(
+    rows: list[tuple[int, int]], sizes: tuple[int, int]
+) -> None:
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    codes = np.array([c for _, c in rows], dtype=np.int64)
+    null = sizes[1] - 1  # the NULL code is the last
+    first, second = sort_pairs((groups, sizes[0]), (codes, sizes[1]))
+    assert list(zip(first.tolist(), second.tolist(), strict=True)) == sorted(rows)
+    starts, _ = runs(first)
+    counted = distinct((groups, sizes[0]), (codes, sizes[1]), starts)
+    expected = [
+        len({c for g2, c in rows if g2 == g and c != null}) for g in sorted({g for g, _ in rows})
+    ]
+    assert counted.tolist() == expected

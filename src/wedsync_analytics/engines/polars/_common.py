@@ -77,11 +77,12 @@ def lexical_codes(values: pl.Series) -> Codes:
 def hour_codes(times: pl.Series) -> tuple[np.ndarray, int, int]:
     """Each timestamp's UTC hour (date_trunc('hour') in UTC) as a code from the first hour,
     how many hours there are, and the first hour (hours since the epoch)."""
-    hour = (times.dt.epoch("s") // 3600).cast(pl.Int64)
-    bounds = int_bounds(hour)
-    if bounds is None:
-        return np.zeros(len(times), dtype=np.int64), 1, 0
-    return (hour - bounds[0]).to_numpy(), bounds[1] - bounds[0] + 1, bounds[0]
+    if times.is_empty():
+        return np.zeros(0, dtype=np.int64), 1, 0
+    micros = times.dt.cast_time_unit("us").to_physical().to_numpy()
+    hour = micros // 3_600_000_000  # floor: hours before 1970 too
+    first = int(hour.min())
+    return hour - first, int(hour.max()) - first + 1, first
 
 
 def hour_starts(codes: np.ndarray, first: int) -> pl.Series:
@@ -106,9 +107,9 @@ def run_quantile(
     """percentile_cont(q) of each run of `values`, each run sorted ascending (linear
     interpolation between the values at the floor and ceiling of q * (n - 1))."""
     position = q * (counts - 1)
-    low = np.floor(position).astype(np.int64)
+    low = position.astype(np.int64)  # the floor: positions are not negative
     below = values[starts + low]
-    above = values[starts + np.ceil(position).astype(np.int64)]
+    above = values[starts + low + (position > low)]
     return below + (above - below) * (position - low)
 
 

@@ -51,6 +51,16 @@ def sort_keys(keys: np.ndarray) -> np.ndarray:
     return pl.Series(keys, dtype=pl.Int64).sort(multithreaded=False).to_numpy()
 
 
+def sort_pairs(
+    first: tuple[np.ndarray, int], second: tuple[np.ndarray, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' (first, second) code pairs (codes, size each) in ascending order, as the
+    first codes and the second codes."""
+    key, steps = pack([first, second])
+    ordered_first, ordered_second = unpack(sort_keys(key), steps)
+    return ordered_first, ordered_second
+
+
 def value_codes(
     values: pl.Series,
 ) -> tuple[np.ndarray, int, Callable[[np.ndarray], np.ndarray]]:

@@ -203,7 +203,7 @@ class Tables:
             if key not in self._files:  # the footer, parsed once
                 self._files[key] = pq.ParquetFile(span.path, read_dictionary=list(dictionary))
             read = list(dict.fromkeys([*columns, column]))
-            parts.append(self._files[key].read_row_groups(groups, columns=read))
+            parts.append(self._files[key].read_row_groups(groups, columns=read, use_threads=False))
             inside = inside and all(span.groups[g].inside(start, end) for g in groups)
         if not parts:
             return None

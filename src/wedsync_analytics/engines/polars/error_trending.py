@@ -7,20 +7,29 @@ non-UTC organization (docs/analyses.md, error_trending).
 
 Nearly every group is one or two rows. Every string column is read as codes
 (`keyed_window`): the group key is one integer packing the key columns' codes and the
-hour (as in `percentiles`), the distinct counts count integer codes, the JSON flag is read
-once per distinct `wedding_context` text, and each group's keys are unpacked from its
-integer, which orders the groups as the analysis's keys.
+hour (as in `percentiles`); one sort of (group, row) pairs makes each group a run of rows,
+and one sort of (group, code) pairs per COUNT(DISTINCT) column a run of its sorted codes,
+so every aggregate is an array operation over the runs. The JSON flag is read once per
+distinct `wedding_context` text, and each group's keys are unpacked from its integer,
+which orders the groups as the analysis's keys.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 
-from wedsync_analytics.engines.polars._common import days, hour_codes, hour_starts
+from wedsync_analytics.engines.polars._common import (
+    days,
+    hour_codes,
+    hour_starts,
+    run_sums,
+    runs,
+)
 from wedsync_analytics.engines.polars._keyed import keyed_window
-from wedsync_analytics.engines.polars._pack import pack, unpack
+from wedsync_analytics.engines.polars._pack import pack, sort_pairs, unpack
 from wedsync_analytics.engines.polars._tables import Tables
 
 GROUP = ("organization_id", "error_type", "severity")  # with the hour after the first
@@ -36,30 +45,13 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     hours, hour_count, first_hour = hour_codes(rows["created_at"])
     organization, error_type, severity = (keyed.part(name) for name in GROUP)
     key, steps = pack([organization, (hours, hour_count), error_type, severity])
-    distinct = {name: keyed.part(name) for name in DISTINCT}
-    groups = (
-        pl.DataFrame(
-            {
-                "key": key,
-                **{name: codes for name, (codes, _) in distinct.items()},
-                "occurrence_count": rows["occurrence_count"],
-                "weekend": keyed.json_flag("wedding_context", "is_weekend"),
-            }
-        )
-        .group_by("key")
-        .agg(
-            pl.len().alias("error_count"),
-            *[  # the NULL code (the last) is not a value
-                pl.col(name).filter(pl.col(name) < size - 1).n_unique().alias(f"unique_{name}")
-                for name, (_, size) in distinct.items()
-            ],
-            pl.col("occurrence_count").cast(pl.Float64).mean().alias("avg_occurrence_per_error"),
-            pl.col("weekend").sum().alias("weekend_errors"),
-        )
-        .sort("key")
-    )
-    parts = unpack(groups["key"].to_numpy(), steps)
+    group = (key, int(key.max()) + 1 if len(key) else 1)
+    keys, row = sort_pairs(group, (np.arange(len(key)), max(len(key), 1)))
+    starts, counts = runs(keys)
+    parts = unpack(keys[starts], steps)
     time_bucket = hour_starts(parts[1], first_hour).alias("time_bucket")
+    occurrences = rows["occurrence_count"].cast(pl.Float64).to_numpy()[row]
+    weekend = keyed.json_flag("wedding_context", "is_weekend")[row]
     return pl.DataFrame(
         [
             keyed.values("organization_id", parts[0]),
@@ -67,11 +59,24 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
             time_bucket.dt.weekday().cast(pl.Int32).alias("weekday"),  # ISO
             keyed.values("error_type", parts[2]),
             keyed.values("severity", parts[3]),
-            groups["error_count"],
-            groups["unique_correlation_id"].alias("unique_correlations"),
-            groups["unique_incident_id"].alias("unique_incidents"),
-            groups["avg_occurrence_per_error"],
-            groups["weekend_errors"],
-            groups["unique_fingerprint"].alias("unique_fingerprints"),
+            pl.Series("error_count", counts, dtype=pl.Int64),
+            pl.Series("unique_correlations", distinct(group, keyed.part(DISTINCT[0]), starts)),
+            pl.Series("unique_incidents", distinct(group, keyed.part(DISTINCT[1]), starts)),
+            pl.Series("avg_occurrence_per_error", run_sums(occurrences, starts) / counts),
+            pl.Series("weekend_errors", run_sums(weekend, starts)),
+            pl.Series("unique_fingerprints", distinct(group, keyed.part(DISTINCT[2]), starts)),
         ]
     ).lazy()
+
+
+def distinct(
+    group: tuple[np.ndarray, int], values: tuple[np.ndarray, int], starts: np.ndarray
+) -> np.ndarray:
+    """COUNT(DISTINCT value) per group: the (group, value code) pairs sorted, the groups'
+    runs start at `starts` (as in the rows sorted by group); a value is counted where it
+    differs from the one before in its run, unless it is the NULL code (the last)."""
+    codes = sort_pairs(group, values)[1]
+    new = np.empty(len(codes), dtype=bool)
+    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    new[starts] = True
+    return run_sums(new & (codes != values[1] - 1), starts)
