@@ -56,7 +56,7 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
         [
             keyed.values("organization_id", parts[0]),
             time_bucket,
-            time_bucket.dt.weekday().cast(pl.Int32).alias("weekday"),  # ISO
+            time_bucket.dt.weekday().cast(pl.Int64).alias("weekday"),  # ISO
             keyed.values("error_type", parts[2]),
             keyed.values("severity", parts[3]),
             pl.Series("error_count", counts, dtype=pl.Int64),
