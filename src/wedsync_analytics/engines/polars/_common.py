@@ -124,11 +124,3 @@ def run_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def zeros(n: int) -> pl.Series:
     return pl.Series(values=np.zeros(n, dtype=np.int64))
-
-
-def int_bounds(values: pl.Series) -> tuple[int, int] | None:
-    """(min, max) of an integer Series, None when it holds no value."""
-    low, high = values.min(), values.max()
-    if low is None or high is None:
-        return None
-    return int(cast(int, low)), int(cast(int, high))
