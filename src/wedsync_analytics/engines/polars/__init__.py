@@ -4,12 +4,14 @@ over the export's Parquet, each reading only the files and row groups its window
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
+from wedsync_analytics.analyses import ANALYSES
 from wedsync_analytics.analyses.catalog import Analysis
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
 from wedsync_analytics.engines.polars._tables import Tables
@@ -37,7 +39,7 @@ class PolarsEngine(Engine):
             raise UserError(f"polars: {problem}")
         started = time.perf_counter()
         in_memory = source.options.get(TABLES_OPTION) == "memory"
-        self.tables = Tables(source.reader, list(tables), in_memory=in_memory)
+        self.tables = Tables(source.reader, list(tables), in_memory=in_memory, coded=coded())
         self.open_seconds = time.perf_counter() - started  # reading the tables when in memory
 
     def run(self, analysis: Analysis, values: dict[str, Any]) -> pl.DataFrame:
@@ -47,6 +49,20 @@ class PolarsEngine(Engine):
             raise implementation_missing(analysis, self.name) from None
         lazy: pl.LazyFrame = module.build(self.tables, values)
         return lazy.collect()
+
+
+def coded() -> dict[str, list[str]]:
+    """The columns each table keeps coded in memory: those the analyses group by, as their
+    modules declare them (`CODED = (table, columns)`)."""
+    columns: dict[str, list[str]] = {}
+    for name in ANALYSES:
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            continue  # no Polars implementation: `run` says so
+        module = importlib.import_module(f"{__name__}.{name}")
+        if hasattr(module, "CODED"):
+            table, keys = module.CODED
+            columns.setdefault(table, []).extend(keys)
+    return columns
 
 
 ENGINE = PolarsEngine

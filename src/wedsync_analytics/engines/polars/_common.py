@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 
 UTC_DT = pl.Datetime("us", "UTC")
+Codes = tuple[pl.Series, int, pl.Series]  # (codes, how many, names in code order): lexical_codes
 
 
 def lit_ts(value: datetime) -> pl.Expr:
@@ -48,7 +49,7 @@ def days(n: int) -> timedelta:
     return timedelta(days=n)
 
 
-def lexical_codes(values: pl.Series) -> tuple[pl.Series, int, pl.Series]:
+def lexical_codes(values: pl.Series) -> Codes:
     """Each value's rank among the distinct values in the order `normalise` sorts them
     (as strings, NULL last), how many ranks there are, and the values in rank order (then
     NULL: names[code] is the value): integer codes that group and sort like the values.
@@ -73,40 +74,21 @@ def lexical_codes(values: pl.Series) -> tuple[pl.Series, int, pl.Series]:
     return table.gather(ids).fill_null(len(names)), len(names) + 1, in_order
 
 
-def sort_key(parts: list[tuple[pl.Series, int]]) -> pl.Series:
-    """One Int64 per row ordering rows as the (code, size) parts do, the first part first:
-    equal keys are equal parts. Codes are in [0, size)."""
-    key = zeros(len(parts[0][0]) if parts else 0)
-    bound = 1
-    for codes, size in parts:
-        if bound * size >= 2**62:  # would overflow: renumber the distinct keys so far
-            key = key.rank("dense").cast(pl.Int64) - 1
-            bound = (int_bounds(key) or (0, 0))[1] + 1
-        key = key * size + codes
-        bound *= size
-    return key
+def hour_codes(times: pl.Series) -> tuple[np.ndarray, int, int]:
+    """Each timestamp's UTC hour (date_trunc('hour') in UTC) as a code from the first hour,
+    how many hours there are, and the first hour (hours since the epoch)."""
+    if times.is_empty():
+        return np.zeros(0, dtype=np.int64), 1, 0
+    micros = times.dt.cast_time_unit("us").to_physical().to_numpy()
+    hour = micros // 3_600_000_000  # floor: hours before 1970 too
+    first = int(hour.min())
+    return hour - first, int(hour.max()) - first + 1, first
 
 
-def hour_codes(times: pl.Series) -> tuple[pl.Series, int]:
-    """Each timestamp's UTC hour (date_trunc('hour') in UTC) as a code from the first hour."""
-    hour = (times.dt.epoch("s") // 3600).cast(pl.Int64)
-    bounds = int_bounds(hour)
-    if bounds is None:
-        return zeros(len(times)), 1
-    return hour - bounds[0], bounds[1] - bounds[0] + 1
-
-
-def order_codes(values: pl.Series) -> tuple[pl.Series, int]:
-    """Integer codes that order like the (non-NULL) values: a decimal's unscaled integer
-    from the smallest, else the dense rank; for `sort_key`."""
-    if isinstance(values.dtype, pl.Decimal) and (values.dtype.precision or 39) <= 18:
-        physical = values.to_physical().cast(pl.Int64)
-    else:
-        physical = values.rank("dense").cast(pl.Int64)
-    bounds = int_bounds(physical)
-    if bounds is None:
-        return zeros(len(values)), 1
-    return physical - bounds[0], bounds[1] - bounds[0] + 1
+def hour_starts(codes: np.ndarray, first: int) -> pl.Series:
+    """The UTC timestamps of `hour_codes`' codes counted from the `first` hour."""
+    micros = (codes + first) * 3_600_000_000
+    return pl.Series(micros, dtype=pl.Int64).cast(UTC_DT)
 
 
 def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -125,9 +107,9 @@ def run_quantile(
     """percentile_cont(q) of each run of `values`, each run sorted ascending (linear
     interpolation between the values at the floor and ceiling of q * (n - 1))."""
     position = q * (counts - 1)
-    low = np.floor(position).astype(np.int64)
+    low = position.astype(np.int64)  # the floor: positions are not negative
     below = values[starts + low]
-    above = values[starts + np.ceil(position).astype(np.int64)]
+    above = values[starts + low + (position > low)]
     return below + (above - below) * (position - low)
 
 
@@ -142,11 +124,3 @@ def run_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def zeros(n: int) -> pl.Series:
     return pl.Series(values=np.zeros(n, dtype=np.int64))
-
-
-def int_bounds(values: pl.Series) -> tuple[int, int] | None:
-    """(min, max) of an integer Series, None when it holds no value."""
-    low, high = values.min(), values.max()
-    if low is None or high is None:
-        return None
-    return int(cast(int, low)), int(cast(int, high))

@@ -3,8 +3,9 @@
 From Parquet the key columns are read as the files store them, dictionary-encoded (PyArrow,
 only the row groups that overlap the window): a row's code is its dictionary index mapped
 through the rank of the dictionary's values, so no row's string is decoded or hashed; only
-the distinct values are sorted. In memory (or where a file's row-group spans are unknown)
-the codes come from the window's strings (`lexical_codes`).
+the distinct values are sorted. In memory the codes are a slice of those `Tables` made at
+open for the columns the analyses group by (`CODED` of an analysis module); where a file's
+row-group spans are unknown they come from the window's strings (`lexical_codes`).
 """
 
 from __future__ import annotations
@@ -18,73 +19,83 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wedsync_analytics.engines.polars._common import (
-    json_flag,
-    lexical_codes,
-    zeros,
-)
+from wedsync_analytics.engines.polars._common import Codes, json_flag, lexical_codes, zeros
 from wedsync_analytics.engines.polars._tables import Tables
 
 
 @dataclass(frozen=True)
 class Keyed:
-    """`frame`: the window's other columns; `codes`: each key column's (codes, size);
-    `names`: each key column's distinct values in code order (NULL last): names[code] is
-    the value."""
+    """`frame`: the window's other columns; `codes`: each key column's codes, their count
+    and its distinct values in code order (NULL last): names[code] is the value."""
 
     frame: pl.DataFrame
-    codes: dict[str, tuple[pl.Series, int]]
-    names: dict[str, pl.Series]
+    codes: dict[str, Codes]
 
-    def values(self, name: str, rows: pl.Series) -> pl.Series:
-        """The key column's values (as strings) at these row positions."""
-        return self.names[name].gather(self.codes[name][0].gather(rows)).alias(name)
+    def part(self, name: str) -> tuple[np.ndarray, int]:
+        """The key column's codes and their count, for `pack`."""
+        codes, size, _ = self.codes[name]
+        return codes.to_numpy(), size
 
-    def json_flag(self, name: str, key: str) -> pl.Series:
+    def values(self, name: str, codes: np.ndarray) -> pl.Series:
+        """The key column's values (as strings) of these codes."""
+        return self.codes[name][2].gather(pl.Series(codes)).alias(name)
+
+    def json_flag(self, name: str, key: str) -> np.ndarray:
         """`json_flag` of the key column (JSON texts) on each row, each distinct text parsed
         once."""
-        flags = self.names[name].to_frame("text").select(json_flag("text", key)).to_series()
-        return flags.gather(self.codes[name][0])
+        codes, _, names = self.codes[name]
+        flags = names.to_frame("text").select(json_flag("text", key).fill_null(False))
+        return flags.to_series().to_numpy()[codes.to_numpy()]
 
 
 def keyed_window(
     tables: Tables,
     table: str,
-    start: datetime | None,
-    end: datetime,
     keys: Sequence[str],
     columns: Sequence[str],
+    start: datetime | None,
+    end: datetime,
+    *,
+    unordered: Sequence[str] = (),
 ) -> Keyed:
-    """The rows of `table` with start <= event time < end: `keys` coded, `columns` as is."""
+    """The rows of `table` with start <= event time < end: `keys` coded, `columns` as is.
+    The `unordered` keys' codes only need to be equal for equal values (COUNT DISTINCT):
+    from Parquet they are the dictionary's own indices, its values not sorted."""
+    if table in tables.frames and all((table, k) in tables.codes for k in keys):
+        low, high = tables.bounds(table, start, end)  # in memory, coded at open
+        coded = {
+            k: (codes.slice(low, high - low), size, names)
+            for k in keys
+            for codes, size, names in [tables.codes[(table, k)]]
+        }
+        return Keyed(tables.frames[table].slice(low, high - low).select(columns), coded)
     data = tables.row_groups(table, start, end, [*keys, *columns], keys)
     if data is None:
         frame = tables.window(table, start, end).select(*keys, *columns).collect().rechunk()
-        coded = {k: lexical_codes(frame[k]) for k in keys}
-        frame = frame.select(columns)
-    else:
-        coded = {k: dictionary_codes(data.column(k)) for k in keys}
-        frame = pl.DataFrame(pl.from_arrow(data.select(list(columns)))).rechunk()
+        return Keyed(frame.select(columns), {k: lexical_codes(frame[k]) for k in keys})
     return Keyed(
-        frame,
-        {k: (codes, size) for k, (codes, size, _) in coded.items()},
-        {k: c[2] for k, c in coded.items()},
+        pl.DataFrame(pl.from_arrow(data.select(list(columns)))).rechunk(),
+        {k: dictionary_codes(data.column(k), ordered=k not in unordered) for k in keys},
     )
 
 
-def dictionary_codes(values: pa.ChunkedArray) -> tuple[pl.Series, int, pl.Series]:
+def dictionary_codes(values: pa.ChunkedArray, *, ordered: bool = True) -> Codes:
     """Codes, their count and the names in code order (NULL last) of a dictionary-encoded
-    column: the dictionary's values sorted as `normalise` sorts strings (bytewise)."""
+    column: the dictionary's values sorted as `normalise` sorts strings (bytewise), or as
+    the dictionary holds them unless `ordered`."""
     values = values.unify_dictionaries()  # one dictionary for every chunk
     if values.num_chunks == 0:
         return zeros(0), 1, pl.Series([None], dtype=pl.String)
     dictionary = values.chunk(0).dictionary
-    order = np.asarray(pc.sort_indices(dictionary), dtype=np.int64)
-    ranks = np.empty(len(dictionary) + 1, dtype=np.int64)
-    ranks[order] = np.arange(len(dictionary))
-    ranks[-1] = len(dictionary)  # NULL
     indices = [c.indices for c in values.chunks]
     if values.null_count:
         indices = [pc.fill_null(i, len(dictionary)) for i in indices]
-    rows = np.concatenate([i.to_numpy() for i in indices])
-    names = pl.Series(dictionary.take(pa.array(order))).cast(pl.String)
-    return pl.Series(ranks[rows]), len(dictionary) + 1, names.extend_constant(None, 1).rechunk()
+    rows = np.concatenate([i.to_numpy() for i in indices]).astype(np.int64)
+    if ordered:
+        order = np.asarray(pc.sort_indices(dictionary), dtype=np.int64)
+        ranks = np.empty(len(dictionary) + 1, dtype=np.int64)
+        ranks[order] = np.arange(len(dictionary))
+        ranks[-1] = len(dictionary)  # NULL
+        rows, dictionary = ranks[rows], dictionary.take(pa.array(order))
+    names = pl.Series(dictionary).cast(pl.String).extend_constant(None, 1).rechunk()
+    return pl.Series(rows), len(dictionary) + 1, names

@@ -11,11 +11,13 @@ groups by the same statistics.
 Memory (`polars_tables=memory`): at open every table is read into one DataFrame ordered by
 its event time (the files already are; NULL times last), and a window is the slice between
 two binary searches of that column: PostgreSQL's warm buffers and time index, in Polars.
+The columns the analyses group by (`coded`) are also kept as lexical codes (`lexical_codes`),
+as the files keep them dictionary-encoded: a window slices its codes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from wedsync_analytics.engines.polars._common import lit_ts
+from wedsync_analytics.engines.polars._common import Codes, lexical_codes, lit_ts
 from wedsync_analytics.export.reader import ExportReader
 from wedsync_analytics.table_facts import event_time
 
@@ -118,16 +120,30 @@ def ordered(frame: pl.DataFrame, column: str | None) -> pl.DataFrame:
 
 class Tables:
     """The tables: whole (`tables[name]`) or within a time window; scanned from Parquet,
-    or sliced from DataFrames read at open when `in_memory`."""
+    or sliced from DataFrames read at open when `in_memory`, with the `coded` columns of
+    each table (table -> columns) also as lexical codes (`codes`)."""
 
-    def __init__(self, reader: ExportReader, names: list[str], *, in_memory: bool = False) -> None:
+    def __init__(
+        self,
+        reader: ExportReader,
+        names: list[str],
+        *,
+        in_memory: bool = False,
+        coded: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.reader = reader
         self.spans = {t: [file_span(p, event_time(t)) for p in reader.files(t)] for t in names}
         self._scans: dict[tuple[str, ...], pl.LazyFrame] = {}
         self._files: dict[tuple[str, tuple[str, ...]], pq.ParquetFile] = {}
         self.frames: dict[str, pl.DataFrame] = {}
+        self.codes: dict[tuple[str, str], Codes] = {}
         if in_memory:  # read through the same scans, so both modes see the same rows
             self.frames = {t: ordered(self[t].collect(), event_time(t)) for t in names}
+            self.codes = {
+                (t, c): lexical_codes(self.frames[t][c])
+                for t in names
+                for c in (coded or {}).get(t, ())
+            }
 
     def __getitem__(self, table: str) -> pl.LazyFrame:
         if table in self.frames:
@@ -142,7 +158,8 @@ class Tables:
         column = event_time(table)
         assert column is not None, f"{table} has no event-time column"
         if table in self.frames:
-            frame = self._slice(self.frames[table], column, start, end)
+            low, high = self.bounds(table, start, end)
+            frame = self.frames[table].slice(low, high - low).lazy()
             return frame if present is None else frame.filter(pl.col(present).is_not_null())
         spans = [
             s
@@ -186,7 +203,7 @@ class Tables:
             if key not in self._files:  # the footer, parsed once
                 self._files[key] = pq.ParquetFile(span.path, read_dictionary=list(dictionary))
             read = list(dict.fromkeys([*columns, column]))
-            parts.append(self._files[key].read_row_groups(groups, columns=read))
+            parts.append(self._files[key].read_row_groups(groups, columns=read, use_threads=False))
             inside = inside and all(span.groups[g].inside(start, end) for g in groups)
         if not parts:
             return None
@@ -207,12 +224,12 @@ class Tables:
             self._scans[key] = pl.scan_parquet(paths, hive_partitioning=False)
         return self._scans[key]
 
-    @staticmethod
-    def _slice(
-        frame: pl.DataFrame, column: str, start: datetime | None, end: datetime
-    ) -> pl.LazyFrame:
-        times = frame[column]
+    def bounds(self, table: str, start: datetime | None, end: datetime) -> tuple[int, int]:
+        """The positions [low, high) of the window's rows in the in-memory table."""
+        column = event_time(table)
+        assert column is not None, f"{table} has no event-time column"
+        times = self.frames[table][column]
         times = times.head(len(times) - times.null_count())  # NULLs are last: never in a window
         low = 0 if start is None else int(times.search_sorted(start, "left"))
         high = int(times.search_sorted(end, "left"))
-        return frame.slice(low, max(high - low, 0)).lazy()
+        return low, max(high, low)

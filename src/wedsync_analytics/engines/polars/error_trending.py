@@ -5,68 +5,78 @@ Two calendars in one row, as in the view: `weekday` is the ISO weekday in UTC, w
 organization's timezone when the row was written. Near midnight they disagree for a
 non-UTC organization (docs/analyses.md, error_trending).
 
-Nearly every group is one or two rows, so the rows are ordered by one integer group key
-(as in `percentiles`, from the key columns' codes: `keyed_window`) and aggregated run by
-run; the JSON flag is read once per distinct `wedding_context` text.
+Nearly every group is one or two rows. Every string column is read as codes
+(`keyed_window`): the group key is one integer packing the key columns' codes and the
+hour (as in `percentiles`); one sort of (group, row) pairs makes each group a run of rows,
+and one sort of (group, code) pairs per COUNT(DISTINCT) column a run of its sorted codes,
+so every aggregate is an array operation over the runs. The JSON flag is read once per
+distinct `wedding_context` text, and each group's keys are unpacked from its integer,
+which orders the groups as the analysis's keys.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from wedsync_analytics.engines.polars._common import (
-    count_distinct,
     days,
     hour_codes,
-    sort_key,
+    hour_starts,
+    run_sums,
+    runs,
 )
 from wedsync_analytics.engines.polars._keyed import keyed_window
+from wedsync_analytics.engines.polars._pack import pack, sort_pairs, unpack
 from wedsync_analytics.engines.polars._tables import Tables
 
-KEYS = ("organization_id", "error_type", "severity", "wedding_context")  # coded
-COLUMNS = ("created_at", "correlation_id", "incident_id", "occurrence_count", "fingerprint")
+GROUP = ("organization_id", "error_type", "severity")  # with the hour after the first
+DISTINCT = ("correlation_id", "incident_id", "fingerprint")  # COUNT(DISTINCT ...)
+CODED = ("error_reports", (*GROUP, *DISTINCT, "wedding_context"))
+COLUMNS = ("created_at", "occurrence_count")
 
 
 def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     start = v["as_of"] - days(v["days"])
-    keyed = keyed_window(tables, "error_reports", start, v["as_of"], KEYS, COLUMNS)
-    rows = keyed.frame.select(COLUMNS)
-    codes = keyed.codes
-    key = sort_key(
+    keyed = keyed_window(tables, *CODED, COLUMNS, start, v["as_of"], unordered=DISTINCT)
+    rows = keyed.frame
+    hours, hour_count, first_hour = hour_codes(rows["created_at"])
+    organization, error_type, severity = (keyed.part(name) for name in GROUP)
+    key, steps = pack([organization, (hours, hour_count), error_type, severity])
+    group = (key, int(key.max()) + 1 if len(key) else 1)
+    keys, row = sort_pairs(group, (np.arange(len(key)), max(len(key), 1)))
+    starts, counts = runs(keys)
+    parts = unpack(keys[starts], steps)
+    time_bucket = hour_starts(parts[1], first_hour).alias("time_bucket")
+    occurrences = rows["occurrence_count"].cast(pl.Float64).to_numpy()[row]
+    weekend = keyed.json_flag("wedding_context", "is_weekend")[row]
+    return pl.DataFrame(
         [
-            codes["organization_id"],
-            hour_codes(rows["created_at"]),
-            codes["error_type"],
-            codes["severity"],
+            keyed.values("organization_id", parts[0]),
+            time_bucket,
+            time_bucket.dt.weekday().cast(pl.Int64).alias("weekday"),  # ISO
+            keyed.values("error_type", parts[2]),
+            keyed.values("severity", parts[3]),
+            pl.Series("error_count", counts, dtype=pl.Int64),
+            pl.Series("unique_correlations", distinct(group, keyed.part(DISTINCT[0]), starts)),
+            pl.Series("unique_incidents", distinct(group, keyed.part(DISTINCT[1]), starts)),
+            pl.Series("avg_occurrence_per_error", run_sums(occurrences, starts) / counts),
+            pl.Series("weekend_errors", run_sums(weekend, starts)),
+            pl.Series("unique_fingerprints", distinct(group, keyed.part(DISTINCT[2]), starts)),
         ]
-    )
-    groups = (
-        rows.with_columns(
-            key=key,
-            row=pl.int_range(len(rows), dtype=pl.Int64),
-            weekend=keyed.json_flag("wedding_context", "is_weekend"),
-        )
-        .sort("key")
-        .with_columns(pl.col("key").set_sorted())
-        .group_by("key", maintain_order=True)
-        .agg(
-            pl.col("row").first(),
-            pl.col("created_at").first().dt.truncate("1h").alias("time_bucket"),
-            pl.len().alias("error_count"),
-            count_distinct("correlation_id").alias("unique_correlations"),
-            count_distinct("incident_id").alias("unique_incidents"),
-            pl.col("occurrence_count").cast(pl.Float64).mean().alias("avg_occurrence_per_error"),
-            pl.col("weekend").sum().alias("weekend_errors"),
-            count_distinct("fingerprint").alias("unique_fingerprints"),
-        )
-    )
-    return (
-        groups.with_columns(
-            *[keyed.values(name, groups["row"]) for name in KEYS[:3]],
-            pl.col("time_bucket").dt.weekday().cast(pl.Int32).alias("weekday"),  # ISO
-        )
-        .drop("key", "row")
-        .lazy()
-    )
+    ).lazy()
+
+
+def distinct(
+    group: tuple[np.ndarray, int], values: tuple[np.ndarray, int], starts: np.ndarray
+) -> np.ndarray:
+    """COUNT(DISTINCT value) per group: the (group, value code) pairs sorted, the groups'
+    runs start at `starts` (as in the rows sorted by group); a value is counted where it
+    differs from the one before in its run, unless it is the NULL code (the last)."""
+    codes = sort_pairs(group, values)[1]
+    new = np.empty(len(codes), dtype=bool)
+    np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    new[starts] = True
+    return run_sums(new & (codes != values[1] - 1), starts)
