@@ -37,6 +37,12 @@ SERVICE_USER = "wedsync_pg"
 DATABASE = "wedsync"
 SUPERUSER = "postgres"
 PASSFILE = "pgpass"
+# Every embedded server is a local, single-node server that takes seasons in bulk
+# (PostgreSQL's "Populating a Database": disable WAL archival and streaming replication,
+# increase max_wal_size): a table truncated and COPYed in one transaction, as the bulk load
+# does, is written without WAL (wal_level=minimal, which needs max_wal_senders=0), and a
+# load of several GB is not broken up by checkpoints. fsync stays as configured.
+BULK_LOAD_SETTINGS = (("wal_level", "minimal"), ("max_wal_senders", "0"), ("max_wal_size", "4GB"))
 HBA_RULES = (
     "# wedsync-analytics: every connection needs the password (scram-sha-256)\n"
     "local all all scram-sha-256\n"
@@ -272,7 +278,8 @@ class EmbeddedServer:
                 "to start afresh (its data is lost)"
             )
         options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.socket_dir}"]
-        options += [f"-c {name}={value}" for name, value in self.extra_settings]
+        chosen = (*BULK_LOAD_SETTINGS, *self.extra_settings)  # a later setting wins
+        options += [f"-c {name}={value}" for name, value in chosen]
         done = self._run(
             "pg_ctl",
             [
