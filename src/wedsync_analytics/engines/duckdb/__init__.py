@@ -10,10 +10,12 @@ Two storages, chosen by the engine option `duckdb_storage` (`Source.options`):
 - `memory`: the tables are copied into DuckDB's own in-memory storage when the engine opens
   (like PostgreSQL's tables in its buffers: the copy is the engine's preparation, outside
   any timed section), with the manifest's PostgreSQL types where DuckDB has them (uuid as
-  UUID, enums as ENUM with the same labels in the same order) so grouping compares 16-byte
-  values instead of strings. The queries are the same; every result column is cast to its
-  schema type, so the answers are too. `open_seconds` says what the copy took. Rows are
-  stored in the order the filters select them (`row_order`).
+  UUID, enums as ENUM with the same labels) so grouping compares 16-byte values instead of
+  strings. The queries are the same; every result column is cast to its schema type, so
+  the answers are too, and so is the order of an ORDER BY on those columns: a UUID sorts as
+  its text does, and the ENUM's labels are declared in byte order (`_typed`).
+  `open_seconds` says what the copy took. Rows are stored in the order the filters select
+  them (`row_order`).
 
 Either way every analysis is prepared when the engine opens (`prepare_all`), runs on the
 threads its SQL asks for (`-- threads: N`, else DuckDB's default), and its result comes
@@ -62,12 +64,18 @@ def _quoted(text: str, mark: str) -> str:
 
 
 def _typed(column: Column) -> str:
-    """The select-list item that reads one exported column in DuckDB's own type for it."""
+    """The select-list item that reads one exported column in DuckDB's own type for it.
+
+    An ENUM's labels are declared in byte order, not PostgreSQL's: DuckDB orders ENUM values
+    by their position, so an ORDER BY on one is the order of its text on the `parquet`
+    storage (no analysis compares enum values by PostgreSQL's order).
+    """
     name = _quoted(column.name, '"')
     if column.kind == "uuid":
         return f"CAST({name} AS UUID) AS {name}"
     if column.kind == "enum" and column.labels:
-        labels = ", ".join(_quoted(label, "'") for label in column.labels)
+        ordered = sorted(column.labels, key=str.encode)
+        labels = ", ".join(_quoted(label, "'") for label in ordered)
         return f"CAST({name} AS ENUM({labels})) AS {name}"
     return name
 
