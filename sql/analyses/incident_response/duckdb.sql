@@ -17,18 +17,31 @@ WITH i AS (
 SELECT
   severity,
   wedding_impact,
-  count(*)                                    AS total_incidents,
-  count(tta)                                  AS acknowledged_incidents,
-  count(*) - count(tta)                       AS unacknowledged_incidents,
-  count(ttr)                                  AS resolved_incidents,
-  count(*) - count(ttr)                       AS unresolved_incidents,
-  avg(tta)                                    AS mtta_avg_seconds,
-  quantile_cont(tta, 0.50)                    AS mtta_p50_seconds,
-  quantile_cont(tta, 0.95)                    AS mtta_p95_seconds,
-  avg(ttr)                                    AS mttr_avg_seconds,
-  quantile_cont(ttr, 0.50)                    AS mttr_p50_seconds,
-  quantile_cont(ttr, 0.95)                    AS mttr_p95_seconds,
-  count(*) FILTER (WHERE auto_created)        AS auto_created_incidents,
-  count(*) FILTER (WHERE escalation_level > 0) AS escalated_incidents
-FROM i
-GROUP BY 1, 2
+  total_incidents,
+  acknowledged_incidents,
+  total_incidents - acknowledged_incidents    AS unacknowledged_incidents,
+  resolved_incidents,
+  total_incidents - resolved_incidents        AS unresolved_incidents,
+  mtta_avg_seconds,
+  tta_q[1]                                    AS mtta_p50_seconds,
+  tta_q[2]                                    AS mtta_p95_seconds,
+  mttr_avg_seconds,
+  ttr_q[1]                                    AS mttr_p50_seconds,
+  ttr_q[2]                                    AS mttr_p95_seconds,
+  auto_created_incidents,
+  escalated_incidents
+FROM (
+  SELECT
+    severity, wedding_impact,
+    count(*)                                    AS total_incidents,
+    count(tta)                                  AS acknowledged_incidents,
+    count(ttr)                                  AS resolved_incidents,
+    avg(tta)                                    AS mtta_avg_seconds,
+    quantile_cont(tta, [0.50, 0.95])            AS tta_q,
+    avg(ttr)                                    AS mttr_avg_seconds,
+    quantile_cont(ttr, [0.50, 0.95])            AS ttr_q,
+    count(*) FILTER (WHERE auto_created)        AS auto_created_incidents,
+    count(*) FILTER (WHERE escalation_level > 0) AS escalated_incidents
+  FROM i
+  GROUP BY 1, 2
+)
