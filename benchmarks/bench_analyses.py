@@ -5,7 +5,9 @@ WSA_BENCH_ROWS), exported once. Every engine is opened outside the timed section
 (connecting, registering the Parquet files, starting Spark; the open times are printed) and
 warmed by one untimed run of each analysis; then each analysis runs ROUNDS rounds, the
 engines one after the other in each round (so a change in the machine's load touches all
-of them alike), and the median is kept. Prints
+of them alike), and the median is kept. Each round starts one engine later than the one
+before (so no engine always runs right after the same other one), and Python's garbage is
+collected before every timed run, untimed (so no engine pays for another's). Prints
 seconds per analysis and engine, each as a ratio to PostgreSQL, and the targets as met or
 not met: DuckDB and Polars at most 2x PostgreSQL's time on every analysis, and at least
 10x faster than PostgreSQL on the heavy ones (HEAVY); the PostgreSQL engine's end-to-end
@@ -21,6 +23,7 @@ in its buffers). Each is held to the same targets.
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
 import time
@@ -49,7 +52,7 @@ SKIPPED: dict[str, str] = {}  # engine label -> why it did not run
 DUCKDB_MEMORY = "duckdb[memory]"  # DuckDB with the engine option duckdb_storage=memory
 POLARS_MEMORY = "polars[memory]"  # Polars with the engine option polars_tables=memory
 LABELS = [*ENGINES, DUCKDB_MEMORY, POLARS_MEMORY]  # the table's columns
-ROUNDS = 5
+ROUNDS = 7
 TARGETED = _targets.TARGETED_ENGINES
 MAX_SLOWER = _targets.MAX_SLOWER
 HEAVY = _targets.HEAVY
@@ -162,8 +165,9 @@ def _variants(src: Source) -> list[tuple[str, str, Source]]:
 
 def test_every_engine_interleaved(source: tuple[Source, Params]) -> None:
     """Open every engine (timed apart), warm each analysis on each, then time the analysis
-    round by round, the engines one after the other in each round, so a change in the
-    machine's load touches every engine of an analysis alike; the median of ROUNDS."""
+    round by round, the engines one after the other in each round (in a rotating order), so
+    a change in the machine's load touches every engine of an analysis alike; the median of
+    ROUNDS."""
     src, params = source
     tables = sorted({t for a in ANALYSES.values() for t in a.tables})
     with ExitStack() as stack:
@@ -181,8 +185,11 @@ def test_every_engine_interleaved(source: tuple[Source, Params]) -> None:
                 warm = run_one(engine, analysis, params)
                 assert warm.error is None, (label, name, warm.error)
             times: dict[str, list[float]] = {label: [] for label in opened}
-            for _ in range(ROUNDS):
-                for label, engine in opened.items():
+            order = list(opened.items())
+            for round_number in range(ROUNDS):
+                turn = round_number % len(order)  # each round starts one engine later
+                for label, engine in order[turn:] + order[:turn]:
+                    gc.collect()  # no engine pays for the garbage of the one before it
                     started = time.perf_counter()
                     result = run_one(engine, analysis, params)
                     times[label].append(time.perf_counter() - started)
