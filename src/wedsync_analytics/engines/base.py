@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import polars as pl
 
 from wedsync_analytics.analyses.catalog import Analysis
+from wedsync_analytics.engines.key_order import sort_by_keys
 
 if TYPE_CHECKING:
     from wedsync_analytics.export.reader import ExportReader
@@ -60,7 +61,7 @@ def normalise(frame: pl.DataFrame, analysis: Analysis) -> pl.DataFrame:
     if missing:
         raise ValueError(f"{analysis.name}: result lacks column(s) {', '.join(missing)}")
     out = frame.select([pl.col(c).cast(t) for c, t in analysis.schema.items()])
-    return out.sort(list(analysis.keys), nulls_last=True)
+    return sort_by_keys(out, analysis.keys)
 
 
 def implementation_missing(analysis: Analysis, engine: str) -> ValueError:
