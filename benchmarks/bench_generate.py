@@ -172,8 +172,8 @@ from wedsync_analytics.generate import build_scenario, write_parquet
 from wedsync_analytics.generate.tables import table, chunks
 from wedsync_analytics.generate.world import World
 from wedsync_analytics.load import _prefetch
-from wedsync_analytics.generate.memory import bounded_malloc
-bounded_malloc()  # as load_scenario does
+from wedsync_analytics import malloc_policy
+malloc_policy.use(malloc_policy.STREAMING)  # as load_scenario does
 from dataclasses import replace
 rows = int(sys.argv[1])
 w = World(build_scenario("season", seed=1))

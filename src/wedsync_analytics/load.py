@@ -33,11 +33,11 @@ import pyarrow.parquet as pq
 from psycopg import sql
 
 from wedsync_analytics import bulk as bulk_mode
+from wedsync_analytics import malloc_policy
 from wedsync_analytics.config import connect
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.exits import Interrupted
 from wedsync_analytics.generate import parts
-from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.parts import GeneratedData
 from wedsync_analytics.generate.scenario import Scenario
 from wedsync_analytics.generate.tables import TABLES, TableDef, chunks
@@ -248,7 +248,7 @@ def load_scenario(
     bulk: bool | None = None,
 ) -> LoadSummary:
     """Generate `scenario` and COPY it into the (migrated) database at `dsn`."""
-    bounded_malloc()
+    malloc_policy.use(malloc_policy.STREAMING)
     w = World(scenario)
 
     def source(t: TableDef) -> tuple[int, Iterator[pl.DataFrame]]:
@@ -277,7 +277,7 @@ def load_data(
 
     The rows, run record and checks are those of `load_scenario` for the same scenario.
     """
-    bounded_malloc()
+    malloc_policy.use(malloc_policy.STREAMING)
 
     def source(t: TableDef) -> tuple[int, Iterator[pl.DataFrame]]:
         return data.table_rows(t.name), _file_frames(data.files(t.name), chunk_rows)

@@ -25,8 +25,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wedsync_analytics import malloc_policy
 from wedsync_analytics.errors import UserError
-from wedsync_analytics.generate.memory import bounded_malloc
 from wedsync_analytics.generate.parts import (
     PARTIAL_PREFIX,
     PartManifest,
@@ -130,7 +130,7 @@ def write_part(
 ) -> PartManifest:
     """Write part `part` (0-based) of `parts` as `out/part-IIIII-of-NNNNN/`; its manifest."""
     check_part_args(part, parts)
-    bounded_malloc()
+    malloc_policy.use(malloc_policy.STREAMING)
     _mkdir(out)
     final = out / part_name(part, parts)
     if final.exists() and not is_our_part(final):
