@@ -27,7 +27,7 @@ from wedsync_analytics.engines.polars._common import (
     runs,
 )
 from wedsync_analytics.engines.polars._keyed import dictionary_codes
-from wedsync_analytics.engines.polars._tables import FileSpan, file_span
+from wedsync_analytics.engines.polars._tables import FileSpan, file_span, within
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.validate import compare_frames
@@ -59,10 +59,11 @@ def test_dictionary_codes_equal_the_lexical_codes_of_the_strings(
     codes, size, names = dictionary_codes(column)
     expected, expected_size, _ = lexical_codes(pl.Series("v", values, dtype=pl.String))
     assert codes.to_list() == expected.to_list() and size == expected_size
-    assert names.gather(codes).to_list() == values
+    assert names is not None and names.gather(codes).to_list() == values
     codes, size, names = dictionary_codes(column, ordered=False)  # equal iff the values are
-    assert size == expected_size and names.gather(codes).to_list() == values
-    assert len(set(zip(values, codes.to_list(), strict=True))) == len(set(values))
+    assert size == expected_size and names is None
+    pairs = set(zip(values, codes.to_list(), strict=True))
+    assert len(pairs) == len({v for v, _ in pairs}) == len({c for _, c in pairs})
     assert all(c == size - 1 for v, c in zip(values, codes.to_list(), strict=True) if v is None)
 
 
@@ -132,6 +133,34 @@ def test_file_span_knows_its_all_null_columns_and_when_it_lies_inside_a_window(
     assert span.inside(day, day + timedelta(hours=10))  # the end is exclusive: 09:00 is in
     assert not span.inside(day, times[-1]) and not span.inside(times[1], day + timedelta(days=1))
     assert span.inside(None, day + timedelta(days=1))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    offsets=st.lists(st.one_of(st.none(), st.integers(0, 100)), max_size=30),
+    ascending=st.booleans(),
+    bounds=st.tuples(st.one_of(st.none(), st.integers(-5, 105)), st.integers(-5, 105)),
+    cut=st.integers(0, 30),
+)
+def test_within_keeps_the_windows_rows_in_order(
+    offsets: list[int | None], ascending: bool, bounds: tuple[int | None, int], cut: int
+) -> None:
+    if ascending:  # the export's files: ascending, no NULL (a slice)
+        offsets = sorted(o for o in offsets if o is not None)
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    times = [None if o is None else day + timedelta(minutes=o) for o in offsets]
+    kind = pa.timestamp("us", "UTC")
+    chunks = [pa.array(times[:cut], kind), pa.array(times[cut:], kind)]
+    data = pa.Table.from_batches(
+        [
+            pa.record_batch([c, pa.array(range(len(c)), pa.int64())], names=["t", "i"])
+            for c in chunks
+        ]
+    )
+    start = None if bounds[0] is None else day + timedelta(minutes=bounds[0])
+    end = day + timedelta(minutes=bounds[1])
+    kept = within(data, "t", start, end).column("t").to_pylist()
+    assert kept == [t for t in times if t is not None and t < end and (start is None or t >= start)]
 
 
 @pytest.fixture

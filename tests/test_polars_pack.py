@@ -12,7 +12,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wedsync_analytics.engines.polars._common import hour_codes, hour_starts, runs
+from wedsync_analytics.engines.polars._common import hour_codes, hour_starts, iso_weekday, runs
 from wedsync_analytics.engines.polars._pack import (
     pack,
     sort_keys,
@@ -20,7 +20,7 @@ from wedsync_analytics.engines.polars._pack import (
     unpack,
     value_codes,
 )
-from wedsync_analytics.engines.polars.error_trending import distinct
+from wedsync_analytics.engines.polars.error_trending import Shared, distinct
 
 
 @settings(max_examples=100, deadline=None)
@@ -99,9 +99,17 @@ def test_sorted_pairs_count_distinct_non_null_codes_per_group(
     null = sizes[1] - 1  # the NULL code is the last
     first, second = sort_pairs((groups, sizes[0]), (codes, sizes[1]))
     assert list(zip(first.tolist(), second.tolist(), strict=True)) == sorted(rows)
-    starts, _ = runs(first)
-    counted = distinct((groups, sizes[0]), (codes, sizes[1]), starts)
+    keys, row = sort_pairs((groups, sizes[0]), (np.arange(len(rows)), max(len(rows), 1)))
+    _, counts = runs(keys)
+    counted = distinct((codes, sizes[1]), row, Shared.of(counts))
     expected = [
         len({c for g2, c in rows if g2 == g and c != null}) for g in sorted({g for g, _ in rows})
     ]
     assert counted.tolist() == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(hours=st.lists(st.integers(-(10**7), 10**7), max_size=30))
+def test_iso_weekday_of_utc_hours_is_polars_weekday(hours: list[int]) -> None:
+    codes = np.array(hours, dtype=np.int64)
+    assert iso_weekday(codes).tolist() == hour_starts(codes, 0).dt.weekday().to_list()

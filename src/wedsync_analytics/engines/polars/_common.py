@@ -9,7 +9,8 @@ import numpy as np
 import polars as pl
 
 UTC_DT = pl.Datetime("us", "UTC")
-Codes = tuple[pl.Series, int, pl.Series]  # (codes, how many, names in code order): lexical_codes
+# (codes, how many, names in code order or None where only equality counts): lexical_codes
+Codes = tuple[pl.Series, int, pl.Series | None]
 
 
 def lit_ts(value: datetime) -> pl.Expr:
@@ -89,6 +90,12 @@ def hour_starts(codes: np.ndarray, first: int) -> pl.Series:
     """The UTC timestamps of `hour_codes`' codes counted from the `first` hour."""
     micros = (codes + first) * 3_600_000_000
     return pl.Series(micros, dtype=pl.Int64).cast(UTC_DT)
+
+
+def iso_weekday(hours: np.ndarray) -> np.ndarray:
+    """The ISO weekday (Monday 1 ... Sunday 7) of each UTC hour counted from the epoch
+    (1970-01-01, a Thursday), as int64."""
+    return (hours // 24 + 3) % 7 + 1
 
 
 def runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

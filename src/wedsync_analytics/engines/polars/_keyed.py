@@ -26,7 +26,8 @@ from wedsync_analytics.engines.polars._tables import Tables
 @dataclass(frozen=True)
 class Keyed:
     """`frame`: the window's other columns; `codes`: each key column's codes, their count
-    and its distinct values in code order (NULL last): names[code] is the value."""
+    and its distinct values in code order (NULL last): names[code] is the value (no names
+    for an `unordered` column read from Parquet)."""
 
     frame: pl.DataFrame
     codes: dict[str, Codes]
@@ -38,12 +39,15 @@ class Keyed:
 
     def values(self, name: str, codes: np.ndarray) -> pl.Series:
         """The key column's values (as strings) of these codes."""
-        return self.codes[name][2].gather(pl.Series(codes)).alias(name)
+        names = self.codes[name][2]
+        assert names is not None, f"{name} is coded without its names"
+        return names.gather(pl.Series(codes)).alias(name)
 
     def json_flag(self, name: str, key: str) -> np.ndarray:
         """`json_flag` of the key column (JSON texts) on each row, each distinct text parsed
         once."""
         codes, _, names = self.codes[name]
+        assert names is not None, f"{name} is coded without its names"
         flags = names.to_frame("text").select(json_flag("text", key).fill_null(False))
         return flags.to_series().to_numpy()[codes.to_numpy()]
 
@@ -81,21 +85,24 @@ def keyed_window(
 
 def dictionary_codes(values: pa.ChunkedArray, *, ordered: bool = True) -> Codes:
     """Codes, their count and the names in code order (NULL last) of a dictionary-encoded
-    column: the dictionary's values sorted as `normalise` sorts strings (bytewise), or as
-    the dictionary holds them unless `ordered`."""
-    values = values.unify_dictionaries()  # one dictionary for every chunk
+    column: the dictionary's values sorted as `normalise` sorts strings (bytewise); unless
+    `ordered`, the codes are the dictionary's own indices and there are no names (equal codes,
+    equal values: enough for COUNT(DISTINCT))."""
+    if values.num_chunks > 1:
+        values = values.unify_dictionaries()  # one dictionary for every chunk
     if values.num_chunks == 0:
-        return zeros(0), 1, pl.Series([None], dtype=pl.String)
+        return zeros(0), 1, pl.Series([None], dtype=pl.String) if ordered else None
     dictionary = values.chunk(0).dictionary
+    size = len(dictionary)
     indices = [c.indices for c in values.chunks]
     if values.null_count:
-        indices = [pc.fill_null(i, len(dictionary)) for i in indices]
-    rows = np.concatenate([i.to_numpy() for i in indices]).astype(np.int64)
-    if ordered:
-        order = np.asarray(pc.sort_indices(dictionary), dtype=np.int64)
-        ranks = np.empty(len(dictionary) + 1, dtype=np.int64)
-        ranks[order] = np.arange(len(dictionary))
-        ranks[-1] = len(dictionary)  # NULL
-        rows, dictionary = ranks[rows], dictionary.take(pa.array(order))
-    names = pl.Series(dictionary).cast(pl.String).extend_constant(None, 1).rechunk()
-    return pl.Series(rows), len(dictionary) + 1, names
+        indices = [pc.fill_null(i, size) for i in indices]
+    rows = np.concatenate([i.to_numpy() for i in indices], dtype=np.int64)
+    if not ordered:
+        return pl.Series(rows), size + 1, None
+    order = np.asarray(pc.sort_indices(dictionary), dtype=np.int64)
+    ranks = np.empty(size + 1, dtype=np.int64)
+    ranks[order] = np.arange(size)
+    ranks[-1] = size  # NULL
+    names = pa.concat_arrays([dictionary.take(order), pa.nulls(1, dictionary.type)])
+    return pl.Series(ranks[rows]), size + 1, pl.Series(names).cast(pl.String)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -118,6 +119,28 @@ def ordered(frame: pl.DataFrame, column: str | None) -> pl.DataFrame:
     return frame.with_columns(pl.col(column).set_sorted())
 
 
+def within(data: pa.Table, column: str, start: datetime | None, end: datetime) -> pa.Table:
+    """The rows of `data` with start <= `column` < end: a slice (no copy) where the column
+    ascends without NULLs, as a file's rows do (the export writes them in event-time order),
+    else a filter."""
+    times = data.column(column)
+    if times.null_count == 0 and times.type == pa.timestamp("us", "UTC"):
+        micros = np.concatenate([c.to_numpy() for c in times.chunks]).view(np.int64)
+        if np.all(micros[1:] >= micros[:-1]):
+            low = 0 if start is None else int(np.searchsorted(micros, epoch_micros(start)))
+            high = int(np.searchsorted(micros, epoch_micros(end)))
+            return data.slice(low, max(high - low, 0))
+    keep = pc.less(times, pa.scalar(end, times.type))
+    if start is not None:
+        keep = pc.and_(pc.greater_equal(times, pa.scalar(start, times.type)), keep)
+    return data.filter(keep)
+
+
+def epoch_micros(value: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
 class Tables:
     """The tables: whole (`tables[name]`) or within a time window; scanned from Parquet,
     or sliced from DataFrames read at open when `in_memory`, with the `coded` columns of
@@ -194,7 +217,7 @@ class Tables:
         spans = self.spans.get(table, [])
         if table in self.frames or any(s.groups == () and not s.all_null for s in spans):
             return None
-        parts, inside = [], True
+        parts = []
         for span in spans:
             groups = [g for g, s in enumerate(span.groups) if s.overlaps(start, end)]
             if not groups:
@@ -203,18 +226,13 @@ class Tables:
             if key not in self._files:  # the footer, parsed once
                 self._files[key] = pq.ParquetFile(span.path, read_dictionary=list(dictionary))
             read = list(dict.fromkeys([*columns, column]))
-            parts.append(self._files[key].read_row_groups(groups, columns=read, use_threads=False))
-            inside = inside and all(span.groups[g].inside(start, end) for g in groups)
+            part = self._files[key].read_row_groups(groups, columns=read, use_threads=False)
+            if not all(span.groups[g].inside(start, end) for g in groups):
+                part = within(part, column, start, end)
+            parts.append(part)
         if not parts:
             return None
-        data = pa.concat_tables(parts)
-        if not inside:
-            times = data.column(column)
-            keep = pc.less(times, pa.scalar(end, times.type))
-            if start is not None:
-                keep = pc.and_(pc.greater_equal(times, pa.scalar(start, times.type)), keep)
-            data = data.filter(keep)
-        return data.select(list(columns))
+        return pa.concat_tables(parts).select(list(columns))
 
     def _scan(self, table: str, paths: list[str]) -> pl.LazyFrame:
         if not paths:  # an export without files for this table

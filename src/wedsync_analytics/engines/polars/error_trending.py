@@ -16,6 +16,7 @@ which orders the groups as the analysis's keys.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from wedsync_analytics.engines.polars._common import (
     days,
     hour_codes,
     hour_starts,
+    iso_weekday,
     run_sums,
     runs,
 )
@@ -49,34 +51,65 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     keys, row = sort_pairs(group, (np.arange(len(key)), max(len(key), 1)))
     starts, counts = runs(keys)
     parts = unpack(keys[starts], steps)
-    time_bucket = hour_starts(parts[1], first_hour).alias("time_bucket")
+    shared = Shared.of(counts)
     occurrences = rows["occurrence_count"].cast(pl.Float64).to_numpy()[row]
     weekend = keyed.json_flag("wedding_context", "is_weekend")[row]
     return pl.DataFrame(
         [
             keyed.values("organization_id", parts[0]),
-            time_bucket,
-            time_bucket.dt.weekday().cast(pl.Int64).alias("weekday"),  # ISO
+            hour_starts(parts[1], first_hour).alias("time_bucket"),
+            pl.Series("weekday", iso_weekday(parts[1] + first_hour)),
             keyed.values("error_type", parts[2]),
             keyed.values("severity", parts[3]),
             pl.Series("error_count", counts, dtype=pl.Int64),
-            pl.Series("unique_correlations", distinct(group, keyed.part(DISTINCT[0]), starts)),
-            pl.Series("unique_incidents", distinct(group, keyed.part(DISTINCT[1]), starts)),
+            pl.Series("unique_correlations", distinct(keyed.part(DISTINCT[0]), row, shared)),
+            pl.Series("unique_incidents", distinct(keyed.part(DISTINCT[1]), row, shared)),
             pl.Series("avg_occurrence_per_error", run_sums(occurrences, starts) / counts),
             pl.Series("weekend_errors", run_sums(weekend, starts)),
-            pl.Series("unique_fingerprints", distinct(group, keyed.part(DISTINCT[2]), starts)),
+            pl.Series("unique_fingerprints", distinct(keyed.part(DISTINCT[2]), row, shared)),
         ]
     ).lazy()
 
 
-def distinct(
-    group: tuple[np.ndarray, int], values: tuple[np.ndarray, int], starts: np.ndarray
-) -> np.ndarray:
-    """COUNT(DISTINCT value) per group: the (group, value code) pairs sorted, the groups'
-    runs start at `starts` (as in the rows sorted by group); a value is counted where it
-    differs from the one before in its run, unless it is the NULL code (the last)."""
-    codes = sort_pairs(group, values)[1]
-    new = np.empty(len(codes), dtype=bool)
-    np.not_equal(codes[1:], codes[:-1], out=new[1:])
-    new[starts] = True
-    return run_sums(new & (codes != values[1] - 1), starts)
+@dataclass(frozen=True)
+class Shared:
+    """The runs of rows (groups, in order) as `distinct` needs them: where each run starts,
+    which runs have more than one row, where their rows are, each one's run (counted among
+    those runs) and where each such run begins among those rows."""
+
+    starts: np.ndarray
+    several: np.ndarray
+    positions: np.ndarray
+    run_of: np.ndarray
+    begins: np.ndarray
+
+    @classmethod
+    def of(cls, counts: np.ndarray) -> Shared:
+        several = counts > 1
+        sizes = counts[several]
+        return cls(
+            starts=np.cumsum(counts) - counts,
+            several=np.flatnonzero(several),
+            positions=np.flatnonzero(np.repeat(several, counts)),
+            run_of=np.repeat(np.arange(len(sizes)), sizes),
+            begins=np.cumsum(sizes) - sizes,
+        )
+
+
+def distinct(values: tuple[np.ndarray, int], row: np.ndarray, runs: Shared) -> np.ndarray:
+    """COUNT(DISTINCT value) per run of the rows taken in `row` order (codes equal where
+    the values are, NULL the last code): a one-row run counts its value unless NULL; the
+    (run, code) pairs of the longer runs are sorted, and a code counted where it differs
+    from the one before it in its run."""
+    codes, size = values
+    null = size - 1
+    ordered = codes[row]
+    counted = (ordered[runs.starts] != null).astype(np.int64)
+    if len(runs.several):
+        pairs = sort_pairs((runs.run_of, len(runs.several)), (ordered[runs.positions], size))
+        second = pairs[1]
+        new = np.empty(len(second), dtype=bool)
+        np.not_equal(second[1:], second[:-1], out=new[1:])
+        new[runs.begins] = True
+        counted[runs.several] = run_sums(new & (second != null), runs.begins)
+    return counted
