@@ -32,6 +32,8 @@ from wedsync_analytics.engines.polars._common import Codes, lexical_codes, lit_t
 from wedsync_analytics.export.reader import ExportReader
 from wedsync_analytics.table_facts import event_time
 
+THREADS = True  # PyArrow decodes a window's columns on both cores
+
 
 @dataclass(frozen=True)
 class FileSpan:
@@ -223,10 +225,13 @@ class Tables:
             if not groups:
                 continue
             key = (span.path, tuple(dictionary))
-            if key not in self._files:  # the footer, parsed once
-                self._files[key] = pq.ParquetFile(span.path, read_dictionary=list(dictionary))
+            if key not in self._files:  # the footer, parsed once; no pre-buffering: the
+                # column chunks are read one by one (measured 30-40 % less CPU for a window)
+                self._files[key] = pq.ParquetFile(
+                    span.path, read_dictionary=list(dictionary), pre_buffer=False
+                )
             read = list(dict.fromkeys([*columns, column]))
-            part = self._files[key].read_row_groups(groups, columns=read, use_threads=False)
+            part = self._files[key].read_row_groups(groups, columns=read, use_threads=THREADS)
             if not all(span.groups[g].inside(start, end) for g in groups):
                 part = within(part, column, start, end)
             parts.append(part)
