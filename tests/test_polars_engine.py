@@ -26,7 +26,7 @@ from wedsync_analytics.engines.polars._common import (
     run_sums,
     runs,
 )
-from wedsync_analytics.engines.polars._keyed import dictionary_codes
+from wedsync_analytics.engines.polars._keyed import dictionary_codes, exact_codes, local_codes
 from wedsync_analytics.engines.polars._tables import FileSpan, file_span, within
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
@@ -60,11 +60,21 @@ def test_dictionary_codes_equal_the_lexical_codes_of_the_strings(
     expected, expected_size, _ = lexical_codes(pl.Series("v", values, dtype=pl.String))
     assert codes.to_list() == expected.to_list() and size == expected_size
     assert names is not None and names.gather(codes).to_list() == values
-    codes, size, names = dictionary_codes(column, ordered=False)  # equal iff the values are
-    assert size == expected_size and names is None
-    pairs = set(zip(values, codes.to_list(), strict=True))
-    assert len(pairs) == len({v for v, _ in pairs}) == len({c for _, c in pairs})
+    codes, size, names = local_codes(column)  # equal iff the values are, within a chunk
+    assert size == len(column.chunk(0).dictionary) + len(column.chunk(1).dictionary) + 1
+    assert names is None and all(0 <= c < size for c in codes.to_list())
+    for chunk in chunks:
+        seen = codes.to_list()[: len(chunks[0])] if chunk is chunks[0] else codes.to_list()[cut:]
+        pairs = set(zip(chunk, seen, strict=True))
+        assert len(pairs) == len({v for v, _ in pairs}) == len({c for _, c in pairs})
     assert all(c == size - 1 for v, c in zip(values, codes.to_list(), strict=True) if v is None)
+    rows = np.arange(len(values))[::2]  # exact across the chunks
+    exact, count = exact_codes(column, rows)
+    picked = [values[r] for r in rows]
+    assert count == len({v for v in picked if v is not None})
+    pairs = list(zip(picked, exact.tolist(), strict=True))
+    assert all((a == b) == (x == y) for a, x in pairs for b, y in pairs)
+    assert all((v is None) == (c == -1) for v, c in zip(picked, exact, strict=True))
 
 
 def test_lexical_codes_of_an_enum_follow_the_names_not_the_declared_order() -> None:

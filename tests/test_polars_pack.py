@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wedsync_analytics.engines.polars._common import hour_codes, hour_starts, iso_weekday, runs
+from wedsync_analytics.engines.polars._keyed import local_codes
 from wedsync_analytics.engines.polars._pack import (
     pack,
     sort_keys,
@@ -104,6 +107,36 @@ def test_sorted_pairs_count_distinct_non_null_codes_per_group(
     counted = distinct((codes, sizes[1]), row, Shared.of(counts))
     expected = [
         len({c for g2, c in rows if g2 == g and c != null}) for g in sorted({g for g, _ in rows})
+    ]
+    assert counted.tolist() == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 3), st.one_of(st.none(), st.sampled_from("abcde"))), max_size=40
+    ),
+    cuts=st.lists(st.integers(0, 40), max_size=3),
+)
+def test_distinct_counts_values_across_the_chunks_of_a_dictionary_column(
+    rows: list[tuple[int, str | None]], cuts: list[int]
+) -> None:
+    """As read from Parquet: a dictionary per chunk, codes equal only within a chunk."""
+    values = [v for _, v in rows]
+    edges = [0, *sorted(min(c, len(rows)) for c in cuts), len(rows)]
+    column = pa.chunked_array(
+        [pa.array(values[a:b], pa.string()).dictionary_encode() for a, b in pairwise(edges)],
+        pa.dictionary(pa.int32(), pa.string()),
+    )
+    codes, size, _ = local_codes(column)
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    keys, row = sort_pairs((groups, 4), (np.arange(len(rows)), max(len(rows), 1)))
+    _, counts = runs(keys)
+    chunked = column if column.num_chunks > 1 else None
+    counted = distinct((codes.to_numpy(), size), row, Shared.of(counts), chunked)
+    expected = [
+        len({v for g2, v in rows if g2 == g and v is not None})
+        for g in sorted({g for g, _ in rows})
     ]
     assert counted.tolist() == expected
 

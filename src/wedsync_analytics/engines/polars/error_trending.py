@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from wedsync_analytics.engines.polars._common import (
     days,
@@ -30,7 +31,7 @@ from wedsync_analytics.engines.polars._common import (
     run_sums,
     runs,
 )
-from wedsync_analytics.engines.polars._keyed import keyed_window
+from wedsync_analytics.engines.polars._keyed import exact_codes, keyed_window
 from wedsync_analytics.engines.polars._pack import pack, sort_pairs, unpack
 from wedsync_analytics.engines.polars._tables import Tables
 
@@ -52,6 +53,10 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
     starts, counts = runs(keys)
     parts = unpack(keys[starts], steps)
     shared = Shared.of(counts)
+
+    def counted(name: str) -> np.ndarray:
+        return distinct(keyed.part(name), row, shared, keyed.chunked.get(name))
+
     occurrences = rows["occurrence_count"].cast(pl.Float64).to_numpy()[row]
     weekend = keyed.json_flag("wedding_context", "is_weekend")[row]
     return pl.DataFrame(
@@ -62,11 +67,11 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
             keyed.values("error_type", parts[2]),
             keyed.values("severity", parts[3]),
             pl.Series("error_count", counts, dtype=pl.Int64),
-            pl.Series("unique_correlations", distinct(keyed.part(DISTINCT[0]), row, shared)),
-            pl.Series("unique_incidents", distinct(keyed.part(DISTINCT[1]), row, shared)),
+            pl.Series("unique_correlations", counted(DISTINCT[0])),
+            pl.Series("unique_incidents", counted(DISTINCT[1])),
             pl.Series("avg_occurrence_per_error", run_sums(occurrences, starts) / counts),
             pl.Series("weekend_errors", run_sums(weekend, starts)),
-            pl.Series("unique_fingerprints", distinct(keyed.part(DISTINCT[2]), row, shared)),
+            pl.Series("unique_fingerprints", counted(DISTINCT[2])),
         ]
     ).lazy()
 
@@ -75,13 +80,14 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
 class Shared:
     """The runs of rows (groups, in order) as `distinct` needs them: where each run starts,
     which runs have more than one row, where their rows are, each one's run (counted among
-    those runs) and where each such run begins among those rows."""
+    those runs), and where each such run begins among those rows and how long it is."""
 
     starts: np.ndarray
     several: np.ndarray
     positions: np.ndarray
     run_of: np.ndarray
     begins: np.ndarray
+    sizes: np.ndarray
 
     @classmethod
     def of(cls, counts: np.ndarray) -> Shared:
@@ -93,23 +99,49 @@ class Shared:
             positions=np.flatnonzero(np.repeat(several, counts)),
             run_of=np.repeat(np.arange(len(sizes)), sizes),
             begins=np.cumsum(sizes) - sizes,
+            sizes=sizes,
         )
 
 
-def distinct(values: tuple[np.ndarray, int], row: np.ndarray, runs: Shared) -> np.ndarray:
+def distinct(
+    values: tuple[np.ndarray, int],
+    row: np.ndarray,
+    runs: Shared,
+    chunked: pa.ChunkedArray | None = None,
+) -> np.ndarray:
     """COUNT(DISTINCT value) per run of the rows taken in `row` order (codes equal where
-    the values are, NULL the last code): a one-row run counts its value unless NULL; the
-    (run, code) pairs of the longer runs are sorted, and a code counted where it differs
-    from the one before it in its run."""
+    the values are, NULL the last code; with `chunked`, only within its chunks): a one-row
+    run counts its value unless NULL; the (run, code) pairs of the longer runs are sorted,
+    and a code counted where it differs from the one before it in its run."""
     codes, size = values
     null = size - 1
     ordered = codes[row]
     counted = (ordered[runs.starts] != null).astype(np.int64)
     if len(runs.several):
-        pairs = sort_pairs((runs.run_of, len(runs.several)), (ordered[runs.positions], size))
-        second = pairs[1]
+        longer = ordered[runs.positions]
+        if chunked is not None:
+            longer, size = across_chunks(longer, size, row[runs.positions], runs, chunked)
+        second = sort_pairs((runs.run_of, len(runs.several)), (longer, size))[1]
         new = np.empty(len(second), dtype=bool)
         np.not_equal(second[1:], second[:-1], out=new[1:])
         new[runs.begins] = True
         counted[runs.several] = run_sums(new & (second != null), runs.begins)
     return counted
+
+
+def across_chunks(
+    codes: np.ndarray, size: int, rows: np.ndarray, runs: Shared, chunked: pa.ChunkedArray
+) -> tuple[np.ndarray, int]:
+    """The codes (of size `size`, NULL the last) of the longer runs' rows (at `rows` of
+    `chunked`), those of each run whose rows lie in more than one chunk replaced by
+    `exact_codes` counted on from `size` (NULL kept), and the new size."""
+    bounds = np.cumsum([0, *(len(c) for c in chunked.chunks)])
+    chunk = np.searchsorted(bounds, rows, side="right")
+    spans = np.minimum.reduceat(chunk, runs.begins) != np.maximum.reduceat(chunk, runs.begins)
+    if not spans.any():
+        return codes, size
+    spanning = np.repeat(spans, runs.sizes)
+    exact, count = exact_codes(chunked, rows[spanning])
+    codes = codes.copy()
+    codes[spanning] = np.where(exact < 0, size - 1, size + exact)
+    return codes, size + count
