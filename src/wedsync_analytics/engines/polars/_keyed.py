@@ -22,6 +22,8 @@ import pyarrow.compute as pc
 from wedsync_analytics.engines.polars._common import Codes, json_flag, lexical_codes, zeros
 from wedsync_analytics.engines.polars._tables import Tables
 
+LOCAL_SHARE = 8  # see `near_unique`
+
 
 @dataclass(frozen=True)
 class Keyed:
@@ -67,7 +69,8 @@ def keyed_window(
 ) -> Keyed:
     """The rows of `table` with start <= event time < end: `keys` coded, `columns` as is.
     The `unordered` keys' codes only need to be equal for equal values (COUNT DISTINCT):
-    from Parquet they are each chunk's own dictionary indices (`local_codes`)."""
+    from Parquet, where their dictionaries are `near_unique`, they are each chunk's own
+    dictionary indices (`local_codes`)."""
     if table in tables.frames and all((table, k) in tables.codes for k in keys):
         low, high = tables.bounds(table, start, end)  # in memory, coded at open
         coded = {
@@ -80,14 +83,22 @@ def keyed_window(
     if data is None:
         frame = tables.window(table, start, end).select(*keys, *columns).collect().rechunk()
         return Keyed(frame.select(columns), {k: lexical_codes(frame[k]) for k in keys})
+    local = [k for k in unordered if near_unique(data.column(k))]
     return Keyed(
         pl.DataFrame(pl.from_arrow(data.select(list(columns)))).rechunk(),
         {
-            k: local_codes(data.column(k)) if k in unordered else dictionary_codes(data.column(k))
+            k: local_codes(data.column(k)) if k in local else dictionary_codes(data.column(k))
             for k in keys
         },
-        {k: data.column(k) for k in unordered if data.column(k).num_chunks > 1},
+        {k: data.column(k) for k in local if data.column(k).num_chunks > 1},
     )
+
+
+def near_unique(values: pa.ChunkedArray) -> bool:
+    """Whether the chunks' dictionaries hold at least one entry per LOCAL_SHARE rows (values
+    such as correlation ids): unifying them would hash nearly every row's value once more,
+    which costs more than `exact_codes` on the rows of the groups that span chunks."""
+    return sum(len(c.dictionary) for c in values.chunks) * LOCAL_SHARE >= len(values)
 
 
 def dictionary_codes(values: pa.ChunkedArray) -> Codes:
