@@ -15,6 +15,7 @@ import polars as pl
 from wedsync_analytics.analyses import ANALYSES
 from wedsync_analytics.analyses.catalog import Analysis
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
+from wedsync_analytics.engines.polars._common import COLLECT_ENGINE
 from wedsync_analytics.engines.polars._malloc import keep_freed_memory
 from wedsync_analytics.engines.polars._tables import Tables
 from wedsync_analytics.errors import UserError
@@ -51,7 +52,7 @@ class PolarsEngine(Engine):
         except ModuleNotFoundError:
             raise implementation_missing(analysis, self.name) from None
         lazy: pl.LazyFrame = module.build(self.tables, values)
-        return lazy.collect()
+        return lazy.collect(engine=COLLECT_ENGINE)
 
 
 def coded() -> dict[str, list[str]]:

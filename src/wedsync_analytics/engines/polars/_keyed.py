@@ -19,7 +19,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wedsync_analytics.engines.polars._common import Codes, json_flag, lexical_codes, zeros
+from wedsync_analytics.engines.polars._common import (
+    COLLECT_ENGINE,
+    Codes,
+    json_flag,
+    lexical_codes,
+    zeros,
+)
 from wedsync_analytics.engines.polars._tables import Tables
 
 LOCAL_SHARE = 8  # see `near_unique`
@@ -81,7 +87,10 @@ def keyed_window(
         return Keyed(tables.frames[table].slice(low, high - low).select(columns), coded)
     data = tables.row_groups(table, start, end, [*keys, *columns], keys)
     if data is None:
-        frame = tables.window(table, start, end).select(*keys, *columns).collect().rechunk()
+        frame = (
+            tables.window(table, start, end).select(*keys, *columns).collect(engine=COLLECT_ENGINE)
+        )
+        frame = frame.rechunk()
         return Keyed(frame.select(columns), {k: lexical_codes(frame[k]) for k in keys})
     local = [k for k in unordered if near_unique(data.column(k))]
     return Keyed(
