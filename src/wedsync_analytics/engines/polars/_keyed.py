@@ -3,7 +3,10 @@
 From Parquet the key columns are read as the files store them, dictionary-encoded (PyArrow,
 only the row groups that overlap the window): a row's code is its dictionary index mapped
 through the rank of the dictionary's values, so no row's string is decoded or hashed; only
-the distinct values are sorted. In memory the codes are a slice of those `Tables` made at
+the distinct values are sorted. Columns only counted distinct need no order: where their
+dictionaries are nearly as long as the rows (`near_unique`), a code is the row's index in
+its own chunk's dictionary (`local_codes`), and the few groups whose rows span chunks are
+recoded exactly (`exact_codes`). In memory the codes are a slice of those `Tables` made at
 open for the columns the analyses group by (`CODED` of an analysis module); where a file's
 row-group spans are unknown they come from the window's strings (`lexical_codes`).
 """

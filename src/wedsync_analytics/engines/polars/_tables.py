@@ -6,7 +6,9 @@ columns hold only NULLs (the null counts). A windowed scan then lists only the f
 span overlaps the window (and, asked for rows where a column is not NULL, that hold such a
 value: the funnels' few rows with a funnel_step), and filters the raw column with UTC
 literals unless every listed file lies inside the window; Polars prunes the remaining row
-groups by the same statistics.
+groups by the same statistics. The heavy analyses read a window's row groups with PyArrow
+instead (`row_groups`: dictionary-encoded columns as stored, on both cores, the rows
+outside the window sliced off, `within`).
 
 Memory (`polars_tables=memory`): at open every table is read into one DataFrame ordered by
 its event time (the files already are; NULL times last), and a window is the slice between
@@ -211,9 +213,10 @@ class Tables:
         columns: Sequence[str],
         dictionary: Sequence[str],
     ) -> pa.Table | None:
-        """`window`'s rows read by PyArrow from the row groups whose span overlaps it, the
-        `dictionary` columns as the files store them (dictionary-encoded); None in memory, or
-        where a file's row-group spans are unknown or no row group overlaps."""
+        """`window`'s rows read by PyArrow from the row groups whose span overlaps it (each
+        file's rows `within` the window), the `dictionary` columns as the files store them
+        (dictionary-encoded, a chunk per row group); None in memory, or where a file's
+        row-group spans are unknown or no row group overlaps."""
         column = event_time(table)
         assert column is not None, f"{table} has no event-time column"
         spans = self.spans.get(table, [])

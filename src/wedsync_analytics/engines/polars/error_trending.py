@@ -8,10 +8,12 @@ non-UTC organization (docs/analyses.md, error_trending).
 Nearly every group is one or two rows. Every string column is read as codes
 (`keyed_window`): the group key is one integer packing the key columns' codes and the
 hour (as in `percentiles`); one sort of (group, row) pairs makes each group a run of rows,
-and one sort of (group, code) pairs per COUNT(DISTINCT) column a run of its sorted codes,
-so every aggregate is an array operation over the runs. The JSON flag is read once per
-distinct `wedding_context` text, and each group's keys are unpacked from its integer,
-which orders the groups as the analysis's keys.
+so every aggregate is an array operation over the runs. A COUNT(DISTINCT) is 1 or 0 (NULL)
+for a one-row group; for the longer ones, one sort of their (group, code) pairs makes each a
+run of its sorted codes (correlation ids, nearly one per row, keep each Parquet chunk's
+dictionary indices; `across_chunks` recodes the groups that span chunks). The JSON flag is
+read once per distinct `wedding_context` text, and each group's keys are unpacked from its
+integer, which orders the groups as the analysis's keys.
 """
 
 from __future__ import annotations
