@@ -83,7 +83,9 @@ def hour_codes(times: pl.Series) -> tuple[np.ndarray, int, int]:
     how many hours there are, and the first hour (hours since the epoch)."""
     if times.is_empty():
         return np.zeros(0, dtype=np.int64), 1, 0
-    micros = times.dt.cast_time_unit("us").to_physical().to_numpy()
+    if not (isinstance(times.dtype, pl.Datetime) and times.dtype.time_unit == "us"):
+        times = times.dt.cast_time_unit("us")  # a query of its own: only where needed
+    micros = times.to_physical().to_numpy()
     hour = micros // 3_600_000_000  # floor: hours before 1970 too
     first = int(hour.min())
     return hour - first, int(hour.max()) - first + 1, first
