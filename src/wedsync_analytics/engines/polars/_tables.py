@@ -7,7 +7,7 @@ span overlaps the window (and, asked for rows where a column is not NULL, that h
 value: the funnels' few rows with a funnel_step), and filters the raw column with UTC
 literals unless every listed file lies inside the window; Polars prunes the remaining row
 groups by the same statistics. The heavy analyses read a window's row groups with PyArrow
-instead (`row_groups`: dictionary-encoded columns as stored, on both cores, the rows
+instead (`row_groups`: dictionary-encoded columns as stored, on one thread, the rows
 outside the window sliced off, `within`).
 
 Memory (`polars_tables=memory`): at open every table is read into one DataFrame ordered by
@@ -33,8 +33,6 @@ import pyarrow.parquet as pq
 from wedsync_analytics.engines.polars._common import Codes, lexical_codes, lit_ts
 from wedsync_analytics.export.reader import ExportReader
 from wedsync_analytics.table_facts import event_time
-
-THREADS = True  # PyArrow decodes a window's columns on both cores
 
 
 @dataclass(frozen=True)
@@ -229,12 +227,13 @@ class Tables:
                 continue
             key = (span.path, tuple(dictionary))
             if key not in self._files:  # the footer, parsed once; no pre-buffering: the
-                # column chunks are read one by one (measured 30-40 % less CPU for a window)
+                # column chunks are read one by one (measured 30-40 % less CPU for a window).
+                # One thread: two measured no faster, and slower when the other core is busy
                 self._files[key] = pq.ParquetFile(
                     span.path, read_dictionary=list(dictionary), pre_buffer=False
                 )
             read = list(dict.fromkeys([*columns, column]))
-            part = self._files[key].read_row_groups(groups, columns=read, use_threads=THREADS)
+            part = self._files[key].read_row_groups(groups, columns=read, use_threads=False)
             if not all(span.groups[g].inside(start, end) for g in groups):
                 part = within(part, column, start, end)
             parts.append(part)
