@@ -3,6 +3,9 @@ files a window needs, and the in-memory option answering exactly as the Parquet 
 
 from __future__ import annotations
 
+import platform
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,8 +29,9 @@ from wedsync_analytics.engines.polars._common import (
     run_sums,
     runs,
 )
-from wedsync_analytics.engines.polars._keyed import dictionary_codes
-from wedsync_analytics.engines.polars._tables import FileSpan, file_span
+from wedsync_analytics.engines.polars._keyed import dictionary_codes, exact_codes, local_codes
+from wedsync_analytics.engines.polars._malloc import keep_freed_memory
+from wedsync_analytics.engines.polars._tables import FileSpan, file_span, within
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
 from wedsync_analytics.validate import compare_frames
@@ -59,11 +63,22 @@ def test_dictionary_codes_equal_the_lexical_codes_of_the_strings(
     codes, size, names = dictionary_codes(column)
     expected, expected_size, _ = lexical_codes(pl.Series("v", values, dtype=pl.String))
     assert codes.to_list() == expected.to_list() and size == expected_size
-    assert names.gather(codes).to_list() == values
-    codes, size, names = dictionary_codes(column, ordered=False)  # equal iff the values are
-    assert size == expected_size and names.gather(codes).to_list() == values
-    assert len(set(zip(values, codes.to_list(), strict=True))) == len(set(values))
+    assert names is not None and names.gather(codes).to_list() == values
+    codes, size, names = local_codes(column)  # equal iff the values are, within a chunk
+    assert size == len(column.chunk(0).dictionary) + len(column.chunk(1).dictionary) + 1
+    assert names is None and all(0 <= c < size for c in codes.to_list())
+    for chunk in chunks:
+        seen = codes.to_list()[: len(chunks[0])] if chunk is chunks[0] else codes.to_list()[cut:]
+        pairs = set(zip(chunk, seen, strict=True))
+        assert len(pairs) == len({v for v, _ in pairs}) == len({c for _, c in pairs})
     assert all(c == size - 1 for v, c in zip(values, codes.to_list(), strict=True) if v is None)
+    rows = np.arange(len(values))[::2]  # exact across the chunks
+    exact, count = exact_codes(column, rows)
+    picked = [values[r] for r in rows]
+    assert count == len({v for v in picked if v is not None})
+    pairs = list(zip(picked, exact.tolist(), strict=True))
+    assert all((a == b) == (x == y) for a, x in pairs for b, y in pairs)
+    assert all((v is None) == (c == -1) for v, c in zip(picked, exact, strict=True))
 
 
 def test_lexical_codes_of_an_enum_follow_the_names_not_the_declared_order() -> None:
@@ -134,6 +149,34 @@ def test_file_span_knows_its_all_null_columns_and_when_it_lies_inside_a_window(
     assert span.inside(None, day + timedelta(days=1))
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    offsets=st.lists(st.one_of(st.none(), st.integers(0, 100)), max_size=30),
+    ascending=st.booleans(),
+    bounds=st.tuples(st.one_of(st.none(), st.integers(-5, 105)), st.integers(-5, 105)),
+    cut=st.integers(0, 30),
+)
+def test_within_keeps_the_windows_rows_in_order(
+    offsets: list[int | None], ascending: bool, bounds: tuple[int | None, int], cut: int
+) -> None:
+    if ascending:  # the export's files: ascending, no NULL (a slice)
+        offsets = sorted(o for o in offsets if o is not None)
+    day = datetime(2024, 3, 1, tzinfo=UTC)
+    times = [None if o is None else day + timedelta(minutes=o) for o in offsets]
+    kind = pa.timestamp("us", "UTC")
+    chunks = [pa.array(times[:cut], kind), pa.array(times[cut:], kind)]
+    data = pa.Table.from_batches(
+        [
+            pa.record_batch([c, pa.array(range(len(c)), pa.int64())], names=["t", "i"])
+            for c in chunks
+        ]
+    )
+    start = None if bounds[0] is None else day + timedelta(minutes=bounds[0])
+    end = day + timedelta(minutes=bounds[1])
+    kept = within(data, "t", start, end).column("t").to_pylist()
+    assert kept == [t for t in times if t is not None and t < end and (start is None or t >= start)]
+
+
 @pytest.fixture
 def export_dir(db: psycopg.Connection, db_dsn: str, tmp_path: Path) -> Path:
     synthetic.load_dataset(db, synthetic.random_dataset(33, AS_OF, 300))
@@ -180,3 +223,34 @@ def test_an_unknown_tables_option_is_one_line(export_dir: Path) -> None:
     assert "polars_tables='disk'" in (engine_class("polars").missing(source.options) or "")
     with pytest.raises(UserError, match="not one of parquet, memory"):
         engine_class("polars")(source, ["incidents"])
+
+
+FAULTS_OF_A_SECOND_ARRAY = """
+import resource, sys
+import numpy as np
+from wedsync_analytics.engines.polars._malloc import keep_freed_memory
+if sys.argv[1] == "keep":
+    assert keep_freed_memory()
+def faults() -> int:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    array = np.ones((3 << 20) // 8)  # 768 pages, below numpy's huge-page size
+    del array
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+faults()
+print(faults())
+"""
+
+
+def test_freed_memory_is_kept_for_the_next_arrays() -> None:
+    """With glibc, after `keep_freed_memory` a freed array's pages serve the next one: the
+    second array of the same size faults (almost) no page in; by glibc's default it is
+    mapped afresh (each in a fresh interpreter)."""
+    if platform.libc_ver()[0] != "glibc":
+        assert not keep_freed_memory()
+        return
+
+    def faults(mode: str) -> int:
+        run = [sys.executable, "-c", FAULTS_OF_A_SECOND_ARRAY, mode]
+        return int(subprocess.run(run, check=True, capture_output=True, text=True).stdout)
+
+    assert faults("keep") < 50 < 700 < faults("default")

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wedsync_analytics.engines.polars._common import hour_codes, hour_starts, runs
+from wedsync_analytics.engines.polars._common import hour_codes, hour_starts, iso_weekday, runs
+from wedsync_analytics.engines.polars._keyed import local_codes
 from wedsync_analytics.engines.polars._pack import (
     pack,
     sort_keys,
@@ -20,7 +23,7 @@ from wedsync_analytics.engines.polars._pack import (
     unpack,
     value_codes,
 )
-from wedsync_analytics.engines.polars.error_trending import distinct
+from wedsync_analytics.engines.polars.error_trending import Shared, distinct
 
 
 @settings(max_examples=100, deadline=None)
@@ -75,15 +78,19 @@ def test_value_codes_order_like_the_values_and_map_back_to_their_float8(
 @given(
     offsets=st.lists(st.integers(0, 10**12), max_size=30),
     base=st.datetimes(datetime(1990, 1, 1), datetime(2100, 1, 1)),
+    unit=st.sampled_from(["us", "ns", "ms"]),
 )
-def test_hour_codes_name_each_timestamps_utc_hour(offsets: list[int], base: datetime) -> None:
+def test_hour_codes_name_each_timestamps_utc_hour(
+    offsets: list[int], base: datetime, unit: str
+) -> None:
     start = base.replace(tzinfo=UTC)
     times = pl.Series([start + timedelta(microseconds=o) for o in offsets]).cast(
-        pl.Datetime("us", "UTC")
+        pl.Datetime(unit, "UTC")  # type: ignore[arg-type]
     )
     codes, size, first = hour_codes(times)
     assert all(0 <= c < size for c in codes.tolist())
-    assert hour_starts(codes, first).equals(times.dt.truncate("1h"), check_names=False)
+    hours = times.dt.cast_time_unit("us").dt.truncate("1h")
+    assert hour_starts(codes, first).equals(hours, check_names=False)
 
 
 @settings(max_examples=100, deadline=None)
@@ -99,9 +106,47 @@ def test_sorted_pairs_count_distinct_non_null_codes_per_group(
     null = sizes[1] - 1  # the NULL code is the last
     first, second = sort_pairs((groups, sizes[0]), (codes, sizes[1]))
     assert list(zip(first.tolist(), second.tolist(), strict=True)) == sorted(rows)
-    starts, _ = runs(first)
-    counted = distinct((groups, sizes[0]), (codes, sizes[1]), starts)
+    keys, row = sort_pairs((groups, sizes[0]), (np.arange(len(rows)), max(len(rows), 1)))
+    _, counts = runs(keys)
+    counted = distinct((codes, sizes[1]), row, Shared.of(counts))
     expected = [
         len({c for g2, c in rows if g2 == g and c != null}) for g in sorted({g for g, _ in rows})
     ]
     assert counted.tolist() == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 3), st.one_of(st.none(), st.sampled_from("abcde"))), max_size=40
+    ),
+    cuts=st.lists(st.integers(0, 40), max_size=3),
+)
+def test_distinct_counts_values_across_the_chunks_of_a_dictionary_column(
+    rows: list[tuple[int, str | None]], cuts: list[int]
+) -> None:
+    """As read from Parquet: a dictionary per chunk, codes equal only within a chunk."""
+    values = [v for _, v in rows]
+    edges = [0, *sorted(min(c, len(rows)) for c in cuts), len(rows)]
+    column = pa.chunked_array(
+        [pa.array(values[a:b], pa.string()).dictionary_encode() for a, b in pairwise(edges)],
+        pa.dictionary(pa.int32(), pa.string()),
+    )
+    codes, size, _ = local_codes(column)
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    keys, row = sort_pairs((groups, 4), (np.arange(len(rows)), max(len(rows), 1)))
+    _, counts = runs(keys)
+    chunked = column if column.num_chunks > 1 else None
+    counted = distinct((codes.to_numpy(), size), row, Shared.of(counts), chunked)
+    expected = [
+        len({v for g2, v in rows if g2 == g and v is not None})
+        for g in sorted({g for g, _ in rows})
+    ]
+    assert counted.tolist() == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(hours=st.lists(st.integers(-(10**7), 10**7), max_size=30))
+def test_iso_weekday_of_utc_hours_is_polars_weekday(hours: list[int]) -> None:
+    codes = np.array(hours, dtype=np.int64)
+    assert iso_weekday(codes).tolist() == hour_starts(codes, 0).dt.weekday().to_list()

@@ -1,5 +1,6 @@
 """Polars: one lazy module per analysis in this folder (`<name>.py`, `build(tables, values)`)
-over the export's Parquet, each reading only the files and row groups its window needs."""
+over the export's Parquet, each reading only the files and row groups its window needs.
+Opening the engine also keeps glibc's malloc from returning freed memory (`_malloc`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import polars as pl
 from wedsync_analytics.analyses import ANALYSES
 from wedsync_analytics.analyses.catalog import Analysis
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
+from wedsync_analytics.engines.polars._common import COLLECT_ENGINE
+from wedsync_analytics.engines.polars._malloc import keep_freed_memory
 from wedsync_analytics.engines.polars._tables import Tables
 from wedsync_analytics.errors import UserError
 
@@ -38,6 +41,7 @@ class PolarsEngine(Engine):
         if problem:
             raise UserError(f"polars: {problem}")
         started = time.perf_counter()
+        keep_freed_memory()  # see `_malloc`: no page faults for the analyses' arrays
         in_memory = source.options.get(TABLES_OPTION) == "memory"
         self.tables = Tables(source.reader, list(tables), in_memory=in_memory, coded=coded())
         self.open_seconds = time.perf_counter() - started  # reading the tables when in memory
@@ -48,7 +52,7 @@ class PolarsEngine(Engine):
         except ModuleNotFoundError:
             raise implementation_missing(analysis, self.name) from None
         lazy: pl.LazyFrame = module.build(self.tables, values)
-        return lazy.collect()
+        return lazy.collect(engine=COLLECT_ENGINE)
 
 
 def coded() -> dict[str, list[str]]:

@@ -6,7 +6,9 @@ columns hold only NULLs (the null counts). A windowed scan then lists only the f
 span overlaps the window (and, asked for rows where a column is not NULL, that hold such a
 value: the funnels' few rows with a funnel_step), and filters the raw column with UTC
 literals unless every listed file lies inside the window; Polars prunes the remaining row
-groups by the same statistics.
+groups by the same statistics. The heavy analyses read a window's row groups with PyArrow
+instead (`row_groups`: dictionary-encoded columns as stored, on one thread, the rows
+outside the window sliced off, `within`).
 
 Memory (`polars_tables=memory`): at open every table is read into one DataFrame ordered by
 its event time (the files already are; NULL times last), and a window is the slice between
@@ -19,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -118,6 +121,28 @@ def ordered(frame: pl.DataFrame, column: str | None) -> pl.DataFrame:
     return frame.with_columns(pl.col(column).set_sorted())
 
 
+def within(data: pa.Table, column: str, start: datetime | None, end: datetime) -> pa.Table:
+    """The rows of `data` with start <= `column` < end: a slice (no copy) where the column
+    ascends without NULLs, as a file's rows do (the export writes them in event-time order),
+    else a filter."""
+    times = data.column(column)
+    if times.null_count == 0 and times.type == pa.timestamp("us", "UTC"):
+        micros = np.concatenate([c.to_numpy() for c in times.chunks]).view(np.int64)
+        if np.all(micros[1:] >= micros[:-1]):
+            low = 0 if start is None else int(np.searchsorted(micros, epoch_micros(start)))
+            high = int(np.searchsorted(micros, epoch_micros(end)))
+            return data.slice(low, max(high - low, 0))
+    keep = pc.less(times, pa.scalar(end, times.type))
+    if start is not None:
+        keep = pc.and_(pc.greater_equal(times, pa.scalar(start, times.type)), keep)
+    return data.filter(keep)
+
+
+def epoch_micros(value: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime."""
+    return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
 class Tables:
     """The tables: whole (`tables[name]`) or within a time window; scanned from Parquet,
     or sliced from DataFrames read at open when `in_memory`, with the `coded` columns of
@@ -186,35 +211,35 @@ class Tables:
         columns: Sequence[str],
         dictionary: Sequence[str],
     ) -> pa.Table | None:
-        """`window`'s rows read by PyArrow from the row groups whose span overlaps it, the
-        `dictionary` columns as the files store them (dictionary-encoded); None in memory, or
-        where a file's row-group spans are unknown or no row group overlaps."""
+        """`window`'s rows read by PyArrow from the row groups whose span overlaps it (each
+        file's rows `within` the window), the `dictionary` columns as the files store them
+        (dictionary-encoded, a chunk per row group); None in memory, or where a file's
+        row-group spans are unknown or no row group overlaps."""
         column = event_time(table)
         assert column is not None, f"{table} has no event-time column"
         spans = self.spans.get(table, [])
         if table in self.frames or any(s.groups == () and not s.all_null for s in spans):
             return None
-        parts, inside = [], True
+        parts = []
         for span in spans:
             groups = [g for g, s in enumerate(span.groups) if s.overlaps(start, end)]
             if not groups:
                 continue
             key = (span.path, tuple(dictionary))
-            if key not in self._files:  # the footer, parsed once
-                self._files[key] = pq.ParquetFile(span.path, read_dictionary=list(dictionary))
+            if key not in self._files:  # the footer, parsed once; no pre-buffering: the
+                # column chunks are read one by one (measured 30-40 % less CPU for a window).
+                # One thread: two measured no faster, and slower when the other core is busy
+                self._files[key] = pq.ParquetFile(
+                    span.path, read_dictionary=list(dictionary), pre_buffer=False
+                )
             read = list(dict.fromkeys([*columns, column]))
-            parts.append(self._files[key].read_row_groups(groups, columns=read, use_threads=False))
-            inside = inside and all(span.groups[g].inside(start, end) for g in groups)
+            part = self._files[key].read_row_groups(groups, columns=read, use_threads=False)
+            if not all(span.groups[g].inside(start, end) for g in groups):
+                part = within(part, column, start, end)
+            parts.append(part)
         if not parts:
             return None
-        data = pa.concat_tables(parts)
-        if not inside:
-            times = data.column(column)
-            keep = pc.less(times, pa.scalar(end, times.type))
-            if start is not None:
-                keep = pc.and_(pc.greater_equal(times, pa.scalar(start, times.type)), keep)
-            data = data.filter(keep)
-        return data.select(list(columns))
+        return pa.concat_tables(parts).select(list(columns))
 
     def _scan(self, table: str, paths: list[str]) -> pl.LazyFrame:
         if not paths:  # an export without files for this table

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from wedsync_analytics.engines.polars._common import (
+    COLLECT_ENGINE,
     UTC_DT,
     days,
     lit_ts,
@@ -92,7 +93,7 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
         # are skipped by their null counts); the other conditions run on those rows only
         tables.window("business_events", None, v["as_of"], present="funnel_step")
         .select("user_id", "funnel_step", "event_timestamp")
-        .collect()
+        .collect(engine=COLLECT_ENGINE)
         .filter(pl.col("user_id").is_not_null())
         .select("user_id", step_name.alias("step_name"), pl.col("event_timestamp").alias("ts"))
         .join(steps, on="step_name")

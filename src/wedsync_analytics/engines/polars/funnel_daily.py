@@ -7,6 +7,7 @@ from typing import Any
 import polars as pl
 
 from wedsync_analytics.engines.polars._common import (
+    COLLECT_ENGINE,
     count_distinct,
     days,
     json_flag,
@@ -27,7 +28,7 @@ def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
             "conversion_value",
             "wedding_context",
         )
-        .collect()
+        .collect(engine=COLLECT_ENGINE)
     )
     return (
         rows.lazy()
