@@ -3,9 +3,6 @@ files a window needs, and the in-memory option answering exactly as the Parquet 
 
 from __future__ import annotations
 
-import platform
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,7 +27,6 @@ from wedsync_analytics.engines.polars._common import (
     runs,
 )
 from wedsync_analytics.engines.polars._keyed import dictionary_codes, exact_codes, local_codes
-from wedsync_analytics.engines.polars._malloc import keep_freed_memory
 from wedsync_analytics.engines.polars._tables import FileSpan, file_span, within
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export import export_database, open_export
@@ -223,34 +219,3 @@ def test_an_unknown_tables_option_is_one_line(export_dir: Path) -> None:
     assert "polars_tables='disk'" in (engine_class("polars").missing(source.options) or "")
     with pytest.raises(UserError, match="not one of parquet, memory"):
         engine_class("polars")(source, ["incidents"])
-
-
-FAULTS_OF_A_SECOND_ARRAY = """
-import resource, sys
-import numpy as np
-from wedsync_analytics.engines.polars._malloc import keep_freed_memory
-if sys.argv[1] == "keep":
-    assert keep_freed_memory()
-def faults() -> int:
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    array = np.ones((3 << 20) // 8)  # 768 pages, below numpy's huge-page size
-    del array
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-faults()
-print(faults())
-"""
-
-
-def test_freed_memory_is_kept_for_the_next_arrays() -> None:
-    """With glibc, after `keep_freed_memory` a freed array's pages serve the next one: the
-    second array of the same size faults (almost) no page in; by glibc's default it is
-    mapped afresh (each in a fresh interpreter)."""
-    if platform.libc_ver()[0] != "glibc":
-        assert not keep_freed_memory()
-        return
-
-    def faults(mode: str) -> int:
-        run = [sys.executable, "-c", FAULTS_OF_A_SECOND_ARRAY, mode]
-        return int(subprocess.run(run, check=True, capture_output=True, text=True).stdout)
-
-    assert faults("keep") < 50 < 700 < faults("default")

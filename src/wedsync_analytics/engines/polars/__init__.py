@@ -1,6 +1,7 @@
 """Polars: one lazy module per analysis in this folder (`<name>.py`, `build(tables, values)`)
 over the export's Parquet, each reading only the files and row groups its window needs.
-Opening the engine also keeps glibc's malloc from returning freed memory (`_malloc`)."""
+Opening the engine and each run set glibc's malloc to keep freed memory for the next run's
+arrays (`malloc_policy.ANALYSIS`)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from typing import Any
 
 import polars as pl
 
+from wedsync_analytics import malloc_policy
 from wedsync_analytics.analyses import ANALYSES
 from wedsync_analytics.analyses.catalog import Analysis
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
 from wedsync_analytics.engines.polars._common import COLLECT_ENGINE
-from wedsync_analytics.engines.polars._malloc import keep_freed_memory
 from wedsync_analytics.engines.polars._tables import Tables
 from wedsync_analytics.errors import UserError
 
@@ -41,7 +42,7 @@ class PolarsEngine(Engine):
         if problem:
             raise UserError(f"polars: {problem}")
         started = time.perf_counter()
-        keep_freed_memory()  # see `_malloc`: no page faults for the analyses' arrays
+        malloc_policy.use(malloc_policy.ANALYSIS)  # no page faults for the analyses' arrays
         in_memory = source.options.get(TABLES_OPTION) == "memory"
         self.tables = Tables(source.reader, list(tables), in_memory=in_memory, coded=coded())
         self.open_seconds = time.perf_counter() - started  # reading the tables when in memory
@@ -51,6 +52,7 @@ class PolarsEngine(Engine):
             module = importlib.import_module(f"{__name__}.{analysis.name}")
         except ModuleNotFoundError:
             raise implementation_missing(analysis, self.name) from None
+        malloc_policy.use(malloc_policy.ANALYSIS)  # again, if a load or generation ran since
         lazy: pl.LazyFrame = module.build(self.tables, values)
         return lazy.collect(engine=COLLECT_ENGINE)
 
