@@ -69,7 +69,7 @@ def test_a_column_of_many_values_keeps_its_storage_type(
         Column("state", "state", "enum", labels=("on", "off", "Zed")),
         Column("n", "int8", "int8"),
     ]
-    for stored, uuid_type in ((True, "UUID"), (False, "VARCHAR")):
+    for stored in (True, False):
         con = duckdb.connect()
         declared = coding.declare_types(con, "t", columns, [path], stored=stored)
         assert declared == {c: coding.type_name("t", c) for c in ("few", "many", "id", "state")}
@@ -84,6 +84,7 @@ def test_a_column_of_many_values_keeps_its_storage_type(
         assert kind("many") == "VARCHAR"
 
     monkeypatch.setattr(coding, "CODED_LIMIT", 1)
-    con = duckdb.connect()
-    coding.declare_types(con, "t", columns, [path], stored=True)
-    assert con.execute('SELECT typeof(CAST(NULL AS "t.id"))').fetchall()[0][0] == "UUID"
+    for stored, uuid_type in ((True, "UUID"), (False, "VARCHAR")):
+        con = duckdb.connect()
+        coding.declare_types(con, "t", columns, [path], stored=stored)
+        assert con.execute('SELECT typeof(CAST(NULL AS "t.id"))').fetchall()[0][0] == uuid_type
