@@ -88,3 +88,17 @@ def test_a_column_of_many_values_keeps_its_storage_type(
         con = duckdb.connect()
         coding.declare_types(con, "t", columns, [path], stored=stored)
         assert con.execute('SELECT typeof(CAST(NULL AS "t.id"))').fetchall()[0][0] == uuid_type
+
+
+def test_a_table_without_a_column_list_is_coded_from_its_files(tmp_path: Path) -> None:
+    """Parquet listed with no columns (the notebooks' generated files): its text columns
+    are typed as text columns of the manifest would be; a listed column list is kept."""
+    path = tmp_path / "part-00000.parquet"
+    pq.write_table(pa.table({"org": ["b", "a", "b"], "n": [1, 2, 3]}), path)
+    con = duckdb.connect()
+    found = coding.file_columns(con, [path], [])
+    assert [(c.name, c.kind) for c in found] == [("org", "text"), ("n", "bigint")]
+    assert coding.declare_types(con, "t", found, [path], stored=True) == {"org": '"t.org"'}
+    assert con.execute('SELECT typeof(CAST(NULL AS "t.org"))').fetchall()[0][0] == "ENUM('a', 'b')"
+    listed = [Column("org", "text", "text")]
+    assert coding.file_columns(con, [path], listed) == listed

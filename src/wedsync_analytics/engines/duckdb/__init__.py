@@ -41,7 +41,12 @@ import pyarrow.parquet as pq
 from wedsync_analytics.analyses.catalog import ANALYSES, Analysis
 from wedsync_analytics.analyses.params import sql_values
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
-from wedsync_analytics.engines.duckdb.coding import declare_types, enum_type, to_polars
+from wedsync_analytics.engines.duckdb.coding import (
+    declare_types,
+    enum_type,
+    file_columns,
+    to_polars,
+)
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export.pg_types import Column
 from wedsync_analytics.export.reader import ExportReader
@@ -148,8 +153,10 @@ def on_parquet(reader: ExportReader, tables: Sequence[str]) -> duckdb.DuckDBPyCo
     # small analyses, measured on the season data; not with the `memory` storage)
     con.execute("SET preserve_insertion_order = false")
     for table in tables:
-        declare_types(con, table, reader.entry(table).columns, reader.files(table), stored=False)
-        select = parquet_view(con, table, reader.files(table))
+        files = reader.files(table)
+        described = file_columns(con, files, reader.entry(table).columns)
+        declare_types(con, table, described, files, stored=False)
+        select = parquet_view(con, table, files)
         con.execute(f"CREATE VIEW {_quoted(table, DQ)} AS {select}")
     return con
 
@@ -175,9 +182,9 @@ def in_memory(reader: ExportReader, tables: Sequence[str]) -> duckdb.DuckDBPyCon
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for table in tables:
-        entry = reader.entry(table)
-        types = declare_types(con, table, entry.columns, reader.files(table), stored=True)
-        columns = ", ".join(_typed(c, types.get(c.name)) for c in entry.columns)
+        described = file_columns(con, reader.files(table), reader.entry(table).columns)
+        types = declare_types(con, table, described, reader.files(table), stored=True)
+        columns = ", ".join(_typed(c, types.get(c.name)) for c in described)
         files = [str(p) for p in reader.files(table)]
         name = _quoted(table, '"')
         order = row_order(table)

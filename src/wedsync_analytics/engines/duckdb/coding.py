@@ -31,6 +31,23 @@ def quoted(text: str, mark: str = '"') -> str:
     return mark + text.replace(mark, mark * 2) + mark
 
 
+def file_columns(
+    con: duckdb.DuckDBPyConnection, files: Sequence[Path], columns: Sequence[Column]
+) -> list[Column]:
+    """The manifest's columns of a table; where it lists none (Parquet written with no
+    column list, as the notebooks' generated files), the files' own, text ones as text."""
+    if columns:
+        return list(columns)
+    described = con.execute(
+        "DESCRIBE SELECT * FROM read_parquet($files, hive_partitioning = false)",
+        {"files": [str(p) for p in files]},
+    ).fetchall()
+    return [
+        Column(name, kind.lower(), "text" if kind == "VARCHAR" else kind.lower())
+        for name, kind, *_ in described
+    ]
+
+
 def domains(
     con: duckdb.DuckDBPyConnection, files: Sequence[Path], columns: Sequence[Column]
 ) -> dict[str, list[str]]:
