@@ -1,7 +1,8 @@
 """DuckDB's `memory` storage (engine option `duckdb_storage`): the same answers as
-PostgreSQL on the hand-shaped edge-case data, the manifest's uuid and enum columns held in
-DuckDB's own types (enum labels in byte order) with every row, and a storage it does not
-know is one line. The `parquet` storage's views: files grouped by their all-NULL columns."""
+PostgreSQL on the hand-shaped edge-case data, the manifest's enum columns and its uuid and
+text columns of few distinct values held as ENUMs (labels in byte order) with every value,
+and a storage it does not know is one line. The `parquet` storage's views: files grouped
+by their all-NULL columns."""
 
 from __future__ import annotations
 
@@ -61,15 +62,27 @@ def test_memory_storage_agrees_with_postgres_and_keeps_types(
                 ).fetchall()
             )
             assert list(found) == [c.name for c in entry.columns], table
+            files = [str(p) for p in reader.files(table)]
             for column in entry.columns:
-                if column.kind == "uuid":
-                    assert found[column.name] == "UUID", (table, column.name)
-                if column.kind == "enum":
+                name = column.name
+                if column.kind in ("uuid", "varchar", "text", "enum"):
+                    distinct = engine.con.execute(
+                        f'SELECT DISTINCT "{name}" FROM read_parquet($f) '
+                        f'WHERE "{name}" IS NOT NULL',
+                        {"f": files},
+                    ).fetchall()
+                    # an enum's labels, else the column's few distinct values, in byte order
+                    domain = column.labels if column.kind == "enum" else [d[0] for d in distinct]
                     labels = engine.con.execute(
-                        f"SELECT enum_range(any_value({column.name})) FROM {table}"
+                        f'SELECT enum_range(CAST(NULL AS "{table}.{name}"))'
                     ).fetchall()[0][0]
-                    in_byte_order = sorted(column.labels or (), key=str.encode)
-                    assert labels == in_byte_order, (table, column.name)
+                    assert labels == sorted(domain or (), key=str.encode), (table, name)
+                    assert found[name].startswith("ENUM("), (table, name)
+                # every value as its text, as the files hold it
+                as_text = f'SELECT CAST("{name}" AS VARCHAR) AS v FROM {{}} ORDER BY v'
+                stored = engine.con.execute(as_text.format(table)).fetchall()
+                exported = engine.con.execute(as_text.format("read_parquet($f)"), {"f": files})
+                assert stored == exported.fetchall(), (table, name)
             rows = engine.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
             assert rows == entry.rows, table
     finally:

@@ -9,10 +9,12 @@
 -- (the engine's setting for this query: with about one row per group, two threads each
 -- build a hash table of nearly every group and then merge them, measured slower in wall
 -- and twice the CPU time on the season data)
--- Grouped by the columns as stored and cast to text after (UUID and ENUM keys with the
--- engine's `memory` storage). Rows come back in the order of the analysis's keys, sorted
--- on the stored columns (UUID and ENUM sort as their text, see the engine), so that
--- normalise has nothing to sort.
+-- Grouped by the columns as stored, then each key cast to its "table.column" type (the
+-- engine's coding.declare_types: an ENUM of the column's values in byte order where it has
+-- few). With the engine's `memory` storage the columns are stored coded, so the cast costs
+-- nothing; on Parquet it codes the groups' keys, not the rows'. Rows come back sorted on
+-- those codes (the order of the keys' text, so normalise has nothing to sort), and as
+-- codes, which the engine decodes in Polars instead of DuckDB writing a string per row.
 -- Calendar fields are taken in UTC from make_timestamp(epoch_us(x)), the instant as a plain
 -- UTC TIMESTAMP: the same values as on the TIMESTAMPTZ in the engine's UTC session, without
 -- the ICU time zone calendar per row (five to ten times the cost).
@@ -35,12 +37,12 @@ WITH g AS (
   GROUP BY 1, 2, 3, 4
 )
 SELECT
-  CAST(organization_id AS VARCHAR)        AS organization_id,
-  make_timestamptz(epoch_us(hour_utc))    AS time_bucket,
-  CAST(isodow(hour_utc) AS INTEGER)       AS weekday,
-  CAST(error_type AS VARCHAR)             AS error_type,
-  CAST(severity AS VARCHAR)               AS severity,
+  CAST(organization_id AS "error_reports.organization_id") AS organization_id,
+  make_timestamptz(epoch_us(hour_utc))                   AS time_bucket,
+  CAST(isodow(hour_utc) AS INTEGER)                      AS weekday,
+  CAST(error_type AS "error_reports.error_type")         AS error_type,
+  CAST(severity AS "error_reports.severity")             AS severity,
   error_count, unique_correlations, unique_incidents, avg_occurrence_per_error,
   weekend_errors, unique_fingerprints
 FROM g
-ORDER BY g.organization_id, g.hour_utc, g.error_type, g.severity
+ORDER BY 1, g.hour_utc, 4, 5

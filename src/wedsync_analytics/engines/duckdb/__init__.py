@@ -9,17 +9,19 @@ Two storages, chosen by the engine option `duckdb_storage` (`Source.options`):
   columns differ are read apart, those columns as NULL constants (`parquet_view`).
 - `memory`: the tables are copied into DuckDB's own in-memory storage when the engine opens
   (like PostgreSQL's tables in its buffers: the copy is the engine's preparation, outside
-  any timed section), with the manifest's PostgreSQL types where DuckDB has them (uuid as
-  UUID, enums as ENUM with the same labels) so grouping compares 16-byte values instead of
-  strings. The queries are the same; every result column is cast to its schema type, so
-  the answers are too, and so is the order of an ORDER BY on those columns: a UUID sorts as
-  its text does, and the ENUM's labels are declared in byte order (`_typed`).
+  any timed section), each enum column and each uuid or text column of few distinct values
+  as its "table.column" ENUM (`coding.declare_types`), other uuid columns as UUID, so
+  grouping compares codes or 16-byte values instead of strings. The queries are the same;
+  every result column is cast to its schema type, so the answers are too, and so is the
+  order of an ORDER BY on those columns: a UUID sorts as its text does, and an ENUM's
+  labels are declared in byte order (`_typed`).
   `open_seconds` says what the copy took. Rows are stored in the order the filters select
   them (`row_order`).
 
-Either way every analysis is prepared when the engine opens (`prepare_all`), runs on the
-threads its SQL asks for (`-- threads: N`, else DuckDB's default), and its result comes
-back as Arrow from the connection.
+Either way the "table.column" types are declared when the engine opens, every analysis is
+prepared (`prepare_all`), runs on the threads its SQL asks for (`-- threads: N`, else
+DuckDB's default), and its result comes back as Arrow from the connection, ENUM columns as
+codes that `coding.to_polars` decodes.
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ import pyarrow.parquet as pq
 from wedsync_analytics.analyses.catalog import ANALYSES, Analysis
 from wedsync_analytics.analyses.params import sql_values
 from wedsync_analytics.engines.base import Engine, Source, implementation_missing
+from wedsync_analytics.engines.duckdb.coding import (
+    declare_types,
+    enum_type,
+    file_columns,
+    to_polars,
+)
 from wedsync_analytics.errors import UserError
 from wedsync_analytics.export.pg_types import Column
 from wedsync_analytics.export.reader import ExportReader
@@ -63,20 +71,22 @@ def _quoted(text: str, mark: str) -> str:
     return mark + text.replace(mark, mark * 2) + mark
 
 
-def _typed(column: Column) -> str:
-    """The select-list item that reads one exported column in DuckDB's own type for it.
+def _typed(column: Column, declared: str | None = None) -> str:
+    """The select-list item that reads one exported column in DuckDB's own type for it:
+    the type `declared` for it (`coding.declare_types`), else an ENUM of an enum column's
+    labels in byte order, a UUID for a uuid column, else as the file holds it.
 
     An ENUM's labels are declared in byte order, not PostgreSQL's: DuckDB orders ENUM values
     by their position, so an ORDER BY on one is the order of its text on the `parquet`
     storage (no analysis compares enum values by PostgreSQL's order).
     """
     name = _quoted(column.name, '"')
+    if declared is not None:
+        return f"CAST({name} AS {declared}) AS {name}"
     if column.kind == "uuid":
         return f"CAST({name} AS UUID) AS {name}"
     if column.kind == "enum" and column.labels:
-        ordered = sorted(column.labels, key=str.encode)
-        labels = ", ".join(_quoted(label, "'") for label in ordered)
-        return f"CAST({name} AS ENUM({labels})) AS {name}"
+        return f"CAST({name} AS {enum_type(sorted(column.labels, key=str.encode))}) AS {name}"
     return name
 
 
@@ -143,7 +153,10 @@ def on_parquet(reader: ExportReader, tables: Sequence[str]) -> duckdb.DuckDBPyCo
     # small analyses, measured on the season data; not with the `memory` storage)
     con.execute("SET preserve_insertion_order = false")
     for table in tables:
-        select = parquet_view(con, table, reader.files(table))
+        files = reader.files(table)
+        described = file_columns(con, files, reader.entry(table).columns)
+        declare_types(con, table, described, files, stored=False)
+        select = parquet_view(con, table, files)
         con.execute(f"CREATE VIEW {_quoted(table, DQ)} AS {select}")
     return con
 
@@ -169,7 +182,9 @@ def in_memory(reader: ExportReader, tables: Sequence[str]) -> duckdb.DuckDBPyCon
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for table in tables:
-        columns = ", ".join(_typed(c) for c in reader.entry(table).columns)
+        described = file_columns(con, reader.files(table), reader.entry(table).columns)
+        types = declare_types(con, table, described, reader.files(table), stored=True)
+        columns = ", ".join(_typed(c, types.get(c.name)) for c in described)
         files = [str(p) for p in reader.files(table)]
         name = _quoted(table, '"')
         order = row_order(table)
@@ -281,9 +296,7 @@ class DuckDBEngine(Engine):
             warnings.filterwarnings("ignore", ARROW_COPY_WARNING, UserWarning)
             cursor = self.con.execute(call) if call else self.con.execute(query, named)
             result = cursor.to_arrow_table()
-        frame = pl.from_arrow(result, rechunk=False)
-        assert isinstance(frame, pl.DataFrame)
-        return frame
+        return to_polars(result)
 
     def close(self) -> None:
         self.con.close()
