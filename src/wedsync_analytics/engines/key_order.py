@@ -16,11 +16,12 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-# From this many rows on. Polars' own sort of input already in order is cheaper than the
-# ranks (500 k of the 180-day rows: 90 ms against 173 ms), of input out of order it is
-# dearer (562 ms against 159 ms); engines return their small results in order and the
-# largest ones (PostgreSQL's percentiles over a long window, by time first) out of it.
-# Measured with /tmp/lead/ko_bench.py, minimum of 7, on a loaded machine.
+# From this many rows on. Polars' own sort is cheaper on rows already in key order, the
+# packed ranks on rows out of it (`benchmarks/bench_key_order.py`, median of 7: 3.6 M
+# percentiles-shaped rows by hour first 1549 ms against 709 ms packed, in key order 212 ms
+# against 606 ms; 74 k rows in key order 3.9 ms against 14.4 ms). The engines return their
+# small results in key order; the results this large are the PostgreSQL engine's over long
+# windows, which its SQL orders by time first.
 PACKED_FROM_ROWS = 500_000
 ORDER_COLUMN = "__key_order"
 
