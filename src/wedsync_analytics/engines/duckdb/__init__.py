@@ -45,6 +45,7 @@ from wedsync_analytics.engines.duckdb.coding import (
     declare_types,
     enum_type,
     file_columns,
+    quoted,
     to_polars,
 )
 from wedsync_analytics.errors import UserError
@@ -67,10 +68,6 @@ ARROW_COPY_WARNING = "Arrow output on a DB-API result"
 DQ = '"'  # quotes an identifier
 
 
-def _quoted(text: str, mark: str) -> str:
-    return mark + text.replace(mark, mark * 2) + mark
-
-
 def _typed(column: Column, declared: str | None = None) -> str:
     """The select-list item that reads one exported column in DuckDB's own type for it:
     the type `declared` for it (`coding.declare_types`), else an ENUM of an enum column's
@@ -80,7 +77,7 @@ def _typed(column: Column, declared: str | None = None) -> str:
     by their position, so an ORDER BY on one is the order of its text on the `parquet`
     storage (no analysis compares enum values by PostgreSQL's order).
     """
-    name = _quoted(column.name, '"')
+    name = quoted(column.name, '"')
     if declared is not None:
         return f"CAST({name} AS {declared}) AS {name}"
     if column.kind == "uuid":
@@ -128,9 +125,9 @@ def parquet_view(con: duckdb.DuckDBPyConnection, table: str, files: Sequence[Pat
     )
     selects = []
     for nulls, paths in groups.items():
-        listed = ", ".join(_quoted(p, "'") for p in paths)
+        listed = ", ".join(quoted(p, "'") for p in paths)
         constants = ", ".join(
-            f"CAST(NULL AS {types[c]}) AS {_quoted(c, DQ)}" for c in sorted(nulls) if c in types
+            f"CAST(NULL AS {types[c]}) AS {quoted(c, DQ)}" for c in sorted(nulls) if c in types
         )
         replace = f" REPLACE ({constants})" if constants else ""
         selects.append(
@@ -157,7 +154,7 @@ def on_parquet(reader: ExportReader, tables: Sequence[str]) -> duckdb.DuckDBPyCo
         described = file_columns(con, files, reader.entry(table).columns)
         declare_types(con, table, described, files, stored=False)
         select = parquet_view(con, table, files)
-        con.execute(f"CREATE VIEW {_quoted(table, DQ)} AS {select}")
+        con.execute(f"CREATE VIEW {quoted(table, DQ)} AS {select}")
     return con
 
 
@@ -172,8 +169,8 @@ def row_order(table: str) -> str:
     """
     facts = TABLE_FACTS.get(table)
     sparse = facts.sparse if facts else None  # the rows where it is set come first
-    first = [f"{_quoted(sparse, DQ)} IS NULL"] if sparse else []
-    keys = [_quoted(column, DQ) for column in [event_time(table)] if column]
+    first = [f"{quoted(sparse, DQ)} IS NULL"] if sparse else []
+    keys = [quoted(column, DQ) for column in [event_time(table)] if column]
     return ", ".join(first + keys)
 
 
@@ -186,7 +183,7 @@ def in_memory(reader: ExportReader, tables: Sequence[str]) -> duckdb.DuckDBPyCon
         types = declare_types(con, table, described, reader.files(table), stored=True)
         columns = ", ".join(_typed(c, types.get(c.name)) for c in described)
         files = [str(p) for p in reader.files(table)]
-        name = _quoted(table, '"')
+        name = quoted(table, '"')
         order = row_order(table)
         con.execute(
             f"CREATE TABLE {name} AS SELECT {columns} "
@@ -206,7 +203,7 @@ def literal(value: Any) -> str:
     if isinstance(value, float):  # as text, so that nan and inf read back too
         return f"CAST('{value!r}' AS DOUBLE)"
     if isinstance(value, str):
-        return _quoted(value, "'")
+        return quoted(value, "'")
     if isinstance(value, datetime):
         kind = "TIMESTAMPTZ" if value.tzinfo else "TIMESTAMP"
         return f"{kind} '{value.isoformat()}'"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final, cast
 
 import numpy as np
@@ -95,6 +95,13 @@ def hour_starts(codes: np.ndarray, first: int) -> pl.Series:
     """The UTC timestamps of `hour_codes`' codes counted from the `first` hour."""
     micros = (codes + first) * 3_600_000_000
     return pl.Series(micros, dtype=pl.Int64).cast(UTC_DT)
+
+
+def micros(value: datetime | timedelta) -> int:
+    """Microseconds since the epoch (a UTC datetime) or in a duration."""
+    if isinstance(value, timedelta):
+        return value // timedelta(microseconds=1)
+    return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def iso_weekday(hours: np.ndarray) -> np.ndarray:

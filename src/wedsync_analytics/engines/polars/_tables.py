@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from wedsync_analytics.engines.polars._common import Codes, lexical_codes, lit_ts
+from wedsync_analytics.engines.polars._common import Codes, lexical_codes, lit_ts, micros
 from wedsync_analytics.export.reader import ExportReader
 from wedsync_analytics.table_facts import event_time
 
@@ -127,20 +127,15 @@ def within(data: pa.Table, column: str, start: datetime | None, end: datetime) -
     else a filter."""
     times = data.column(column)
     if times.null_count == 0 and times.type == pa.timestamp("us", "UTC"):
-        micros = np.concatenate([c.to_numpy() for c in times.chunks]).view(np.int64)
-        if np.all(micros[1:] >= micros[:-1]):
-            low = 0 if start is None else int(np.searchsorted(micros, epoch_micros(start)))
-            high = int(np.searchsorted(micros, epoch_micros(end)))
+        stamps = np.concatenate([c.to_numpy() for c in times.chunks]).view(np.int64)
+        if np.all(stamps[1:] >= stamps[:-1]):
+            low = 0 if start is None else int(np.searchsorted(stamps, micros(start)))
+            high = int(np.searchsorted(stamps, micros(end)))
             return data.slice(low, max(high - low, 0))
     keep = pc.less(times, pa.scalar(end, times.type))
     if start is not None:
         keep = pc.and_(pc.greater_equal(times, pa.scalar(start, times.type)), keep)
     return data.filter(keep)
-
-
-def epoch_micros(value: datetime) -> int:
-    """Microseconds since the epoch of an aware datetime."""
-    return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 class Tables:

@@ -8,7 +8,7 @@ two funnels share counts in both, so a user can be in several.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from wedsync_analytics.engines.polars._common import (
     UTC_DT,
     days,
     lit_ts,
+    micros,
     pct,
     seconds_between,
     utc_midnight,
@@ -75,13 +76,6 @@ def walk(ev: pl.DataFrame, last_step: int, cohort_start: int, window: int) -> pl
             ).cast(UTC_DT),
         }
     )
-
-
-def micros(value: datetime | timedelta) -> int:
-    """Microseconds since the epoch (a UTC datetime) or in a duration."""
-    if isinstance(value, timedelta):
-        return value // timedelta(microseconds=1)
-    return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def build(tables: Tables, v: dict[str, Any]) -> pl.LazyFrame:
