@@ -45,6 +45,21 @@ def test_breach_is_where_the_model_reaches_the_budget(a: float, b: float, budget
     assert PowerFit(a, b).predict(breach) == pytest.approx(budget, rel=1e-6)
 
 
+@settings(max_examples=60, deadline=None)
+@given(a=st.floats(1e-3, 10), b=st.floats(1e-9, 1e-3), budget=st.floats(1e3, 1e6))
+def test_a_nearly_flat_curve_breaches_at_infinity_not_an_overflow(
+    a: float, b: float, budget: float
+) -> None:
+    # CI once fitted b ~ 1e-4 on a noisy tiny run: (budget / a) ** (1 / b) overflowed
+    breach = PowerFit(a, b).breach(budget)
+    assert breach is not None and breach > 1e300
+    curve = _result([1.0 + 1e-6 * i for i in range(len(VOLUMES))]).curves()[0]
+    assert curve["breach"] is None and curve["breach_beyond_reach"] is None
+    assert curve["verdict"].startswith("no breach within 10x")
+    assert "beyond any float" in curve["verdict"]
+    json.dumps(curve, allow_nan=False)
+
+
 def test_flat_time_has_no_breach_and_linear_pages_are_exact() -> None:
     assert PowerFit(5.0, 0.0).breach(1000.0) is None
     pages = fit_linear(VOLUMES, [30 + 0.02 * v for v in VOLUMES])

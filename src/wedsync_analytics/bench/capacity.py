@@ -10,6 +10,7 @@ Growth models and the prediction check: `bench.fit`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -131,11 +132,15 @@ class CapacityResult:
             out["verdict"] = "time does not grow with volume: no breach point"
         elif breach > reach:
             out["breach"] = None
-            out["breach_beyond_reach"] = {"rows": breach, "days": breach / rows_per_day}
+            finite = math.isfinite(breach)
+            out["breach_beyond_reach"] = (
+                {"rows": breach, "days": breach / rows_per_day} if finite else None
+            )
             out["verdict"] = (
                 f"no breach within {EXTRAPOLATION_LIMIT:g}x the largest measured volume "
                 f"({reach:,.0f} {VOLUME_TABLE} rows): the model would put it at "
-                f"{breach / rows[-1]:,.0f}x, too far to trust"
+                + (f"{breach / rows[-1]:,.0f}x" if finite else "a volume beyond any float")
+                + ", too far to trust"
             )
         else:
             out["breach"] = {"rows": breach, "days": breach / rows_per_day}

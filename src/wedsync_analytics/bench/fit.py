@@ -10,6 +10,7 @@ the largest and predicts the largest: its relative error decides whether the bre
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,10 +29,14 @@ class PowerFit:
         return self.a * volume**self.b
 
     def breach(self, budget: float) -> float | None:
-        """The volume at which the model reaches `budget`; None if it never grows (b <= 0)."""
+        """The volume at which the model reaches `budget`; None if it never grows (b <= 0),
+        infinity if that volume is beyond the largest float (a nearly flat curve)."""
         if self.b <= 0:
             return None
-        return float((budget / self.a) ** (1.0 / self.b))
+        log_volume = (math.log(budget) - math.log(self.a)) / self.b
+        if log_volume >= math.log(sys.float_info.max):
+            return math.inf
+        return math.exp(log_volume)
 
 
 @dataclass(frozen=True)
