@@ -181,8 +181,9 @@ def _note(folder: Path) -> None:
 
 
 def _install(tmp: Path, out: Path, option: str) -> None:
-    (tmp / PARTIAL_NOTE).unlink()
-    entries = sorted(_entries(tmp))
+    """Rename `tmp` into place. Its note stays until the rename, so that a run killed on the
+    way leaves a partial folder the next run can prove dead and remove."""
+    entries = sorted(_entries(tmp) - {PARTIAL_NOTE})
     listing = {"written_by": WRITTEN_BY, "entries": entries}
     (tmp / OUTPUT_LIST).write_text(json.dumps(listing, indent=1) + "\n", encoding="utf-8")
     reason = not_ours(out)  # checked again: the folder may have changed during the run
@@ -196,6 +197,7 @@ def _install(tmp: Path, out: Path, option: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         tmp.rename(out)
+    (out / PARTIAL_NOTE).unlink()
 
 
 def is_no_space(exc: BaseException) -> bool:
