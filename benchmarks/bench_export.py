@@ -12,15 +12,18 @@ flattered); the export of performance_metrics alone, reported as its data pass (
 binary COPY into Arrow with each row's checksum hash, Polars types, monthly sorted zstd
 Parquet, SHA-256) and its total (connecting, the snapshot, the manifest); then the export
 of every table. CPU seconds of the export's process and of the server say where the time
-goes. Each export runs in a fresh child process (its import time not counted) that
-reports its own peak RSS (VmHWM: ru_maxrss would count the parent's RSS at fork), so the
-memory figure is the export's alone.
+goes; so does the export's query read through ADBC and discarded, without and with its
+checksum column (the server's share of the export, and what the checksum costs it).
+Each export runs in a fresh child process (its import time not counted) that reports its
+own peak RSS (VmHWM: ru_maxrss would count the parent's RSS at fork), so the memory figure
+is the export's alone.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -34,8 +37,14 @@ from psycopg import sql
 
 import _targets
 from _bench_data import bench_db, postmaster, server_cpu  # noqa: F401 - bench_db: a fixture
+from wedsync_analytics import arrow_transfer
+from wedsync_analytics.export.arrow_stream import record_batches
+from wedsync_analytics.export.pg_types import table_columns
+from wedsync_analytics.export.writer import SESSION_SETTINGS, table_query
 
 TABLE = "performance_metrics"
+STREAMS = ("without", "with")  # the export's query read and discarded, without/with checksum
+STREAM_ROUNDS = 2  # each stream's fastest round is reported
 _CHILD = """
 import json, resource, sys, time
 from wedsync_analytics.export import export_database
@@ -88,6 +97,28 @@ def server_copy(dsn: str, table: str, server: int) -> tuple[float, float]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_stream(dsn: str, table: str, server: int, checksum: bool) -> dict[str, float]:
+    """The export's own query of `table` (with or without the checksum column) read through
+    ADBC and discarded: seconds, the server's CPU seconds and this process's (the decoding)."""
+    with psycopg.connect(dsn) as conn, arrow_transfer.adbc_connect(dsn) as arrow:
+        query = table_query(table, table_columns(conn, table), checksum).as_string(conn)
+        for statement in SESSION_SETTINGS:
+            arrow_transfer.run(arrow, statement)
+        cpu, own, started = server_cpu(server), _own_cpu(), time.perf_counter()
+        for _ in record_batches(arrow, query, 16 << 20):
+            pass
+        return {
+            "seconds": time.perf_counter() - started,
+            "server_cpu": server_cpu(server) - cpu,
+            "client_cpu": _own_cpu() - own,
+        }
+
+
 def measure(dsn: str, work: Path, run: Any = None) -> dict[str, Any]:
     """Every figure of the report; `run(fn)` times the performance_metrics export."""
     with psycopg.connect(dsn) as conn:
@@ -104,8 +135,20 @@ def measure(dsn: str, work: Path, run: Any = None) -> dict[str, Any]:
 
     (run or (lambda fn: fn()))(export_one)
     whole = export_in_child(dsn, work / "all", [])
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in STREAMS}
+    for _ in range(STREAM_ROUNDS):  # alternating, so a change of load touches both alike
+        for kind in STREAMS:
+            runs[kind].append(server_stream(dsn, TABLE, server, kind == "with"))
+    streams = {kind: min(r, key=lambda x: x["seconds"]) for kind, r in runs.items()}
     copy_seconds, copy_cpu = min(copy_before, server_copy(dsn, TABLE, server))
-    return {"rows": rows, "copy": copy_seconds, "copy_cpu": copy_cpu, "one": single, "all": whole}
+    return {
+        "rows": rows,
+        "copy": copy_seconds,
+        "copy_cpu": copy_cpu,
+        "one": single,
+        "all": whole,
+        "streams": streams,
+    }
 
 
 def report(figures: dict[str, Any]) -> str:
@@ -141,6 +184,16 @@ def report(figures: dict[str, Any]) -> str:
         f"whole database: {whole['rows']:,} rows, {whole['files']} files in "
         f"{whole['total']:.1f}s = {whole['rows'] / whole['total']:,.0f} rows/s (data pass "
         f"{whole['data']:.1f}s); peak RSS {whole['peak_rss_mb']:.0f} MB"
+    )
+    bare, hashed = figures["streams"]["without"], figures["streams"]["with"]
+    lines.append(
+        f"where the server's time goes: the export's query read through ADBC and discarded "
+        f"(fastest of {STREAM_ROUNDS}), without the checksum {bare['seconds']:.2f}s "
+        f"(server CPU {bare['server_cpu']:.1f}s, "
+        f"decoding {bare['client_cpu']:.1f}s), with it {hashed['seconds']:.2f}s (server CPU "
+        f"{hashed['server_cpu']:.1f}s, decoding {hashed['client_cpu']:.1f}s): the checksum "
+        f"costs the server {hashed['server_cpu'] - bare['server_cpu']:.1f}s; read alone, the "
+        f"export's stream reaches {copy_seconds / hashed['seconds']:.1%} of COPY TO"
     )
     lines.append(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f} at the end")
     return "\n".join(lines)

@@ -98,6 +98,17 @@ def _time_column(table: str, columns: Sequence[Column]) -> str | None:
     return name if name is not None and kinds.get(name) == "timestamptz" else None
 
 
+def table_query(table: str, columns: Sequence[Column], checksum: bool = True) -> sql.Composed:
+    """What the export reads of `table`: its columns as sent (`Column.select_expr`), then,
+    with `checksum`, each row's hash (`manifest.row_hash`) as the last column."""
+    sent = [c.select_expr() for c in columns]
+    if checksum:
+        sent.append(row_hash(list(columns)))
+    return sql.SQL("SELECT {} FROM {}").format(
+        sql.SQL(", ").join(sent), sql.Identifier("public", table)
+    )
+
+
 def export_table(
     conn: psycopg.Connection,
     arrow: arrow_transfer.Connection,
@@ -113,11 +124,7 @@ def export_table(
     started = time.perf_counter()
     columns = table_columns(conn, table)
     layout = layout_for(table, _time_column(table, columns), flush_rows)
-    query = sql.SQL("SELECT {}, {} FROM {}").format(
-        sql.SQL(", ").join(c.select_expr() for c in columns),
-        row_hash(columns),
-        sql.Identifier("public", table),
-    )
+    query = table_query(table, columns)
 
     def convert(batch: pa.RecordBatch) -> tuple[pl.DataFrame, int]:  # on the reader thread
         return _frame(table, batch.columns[:-1], columns), add_row_hashes(0, batch.column(-1))
